@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django import forms
+
+from audit.models import Action
+from lisa.models import Agency, User
+
+
+class AuditFilterForm(forms.Form):
+    """Filters for the audit trail. Every field is optional."""
+
+    user = forms.CharField(required=False, max_length=150, label="Username")
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.all(), required=False, empty_label="All agencies"
+    )
+    action = forms.ChoiceField(required=False, choices=[("", "All actions"), *Action.choices])
+    child = forms.IntegerField(required=False, min_value=1, label="Child record number")
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        help_text="For example, 1/11/2026",
+        widget=forms.DateInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        help_text="For example, 30/11/2026",
+        widget=forms.DateInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+    )
+
+    def __init__(self, *args, viewer: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not viewer.is_central_team:
+            # Designated officers see their own agency only; the filter is fixed.
+            del self.fields["agency"]
+        self.fields["user"].widget.attrs["class"] = "govuk-input govuk-input--width-20"
+        for name in ("agency", "action"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "govuk-select"
+        self.fields["child"].widget.attrs["class"] = "govuk-input govuk-input--width-10"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The ‘to’ date must be the same as or after the ‘from’ date")
+        return data

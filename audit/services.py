@@ -1,0 +1,60 @@
+"""Writing audit events. Every audited request calls :func:`record` once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from audit.models import Action, AuditEvent, Outcome
+from lisa.network import client_ip
+
+
+def record(
+    request: HttpRequest | None,
+    action: str,
+    *,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    child: Any = None,
+    outcome: str = Outcome.ALLOWED,
+    detail: dict[str, Any] | None = None,
+    user: Any = None,
+) -> AuditEvent:
+    """Write one audit event in the current transaction.
+
+    ``child`` may be a child object or its id. ``user`` overrides ``request.user`` (used for
+    sign-in, where the request is not yet authenticated).
+    """
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        user = candidate if candidate is not None and candidate.is_authenticated else None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    child_id = getattr(child, "pk", child)
+    meta = request.META if request is not None else {}
+    return AuditEvent.objects.create(
+        user=user,
+        username=getattr(user, "username", "") if user else "",
+        role=getattr(user, "primary_role", "") if user else "",
+        agency_id=getattr(user, "agency_id", None) if user else None,
+        action=action,
+        outcome=outcome,
+        object_type=object_type,
+        object_id=str(object_id) if object_id not in (None, "") else "",
+        child_id=child_id,
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:400],
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        path=(request.get_full_path()[:400] if request is not None else ""),
+        detail=detail or {},
+    )
+
+
+def record_denied(request: HttpRequest, reason: str, **kwargs: Any) -> AuditEvent:
+    return record(
+        request, Action.DENIED, outcome=Outcome.DENIED, detail={"reason": reason}, **kwargs
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.events, name="events"),
+    path("export.csv", views.export_csv, name="export"),
+]

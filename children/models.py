@@ -1,0 +1,1 @@
+"""Children and families: records arrive with their own capability."""

@@ -1,0 +1,1 @@
+"""Concerns and chronology: records arrive with their own capability."""

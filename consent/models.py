@@ -1,0 +1,1 @@
+"""Consent to share: records arrive with their own capability."""

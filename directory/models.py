@@ -1,0 +1,1 @@
+"""Service Directory: records arrive with their own capability."""

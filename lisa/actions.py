@@ -1,0 +1,240 @@
+"""Every change to users and agencies goes through these functions.
+
+Each is one transaction that validates, saves and writes its audit event; views and forms call
+them and never save these models themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from audit.models import Action
+from audit.services import record
+from lisa.access import can_manage_user
+from lisa.models import Agency, Role, User
+
+
+class ConcurrentEditError(Exception):
+    """Someone else saved the record after this person opened it."""
+
+    def __init__(self, current: Any):
+        super().__init__("The record was changed by someone else.")
+        self.current = current
+
+
+# Roles a designated officer may give; the central team may give any.
+DESIGNATED_OFFICER_GRANTABLE = {Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.DIRECTORY_EDITOR}
+
+
+def grantable_roles(by: User) -> list[tuple[str, str]]:
+    if by.is_central_team:
+        return list(Role.choices)
+    return [
+        (value, label) for value, label in Role.choices if value in DESIGNATED_OFFICER_GRANTABLE
+    ]
+
+
+def _check_roles(by: User, roles: list[str]) -> None:
+    allowed = {value for value, _ in grantable_roles(by)}
+    refused = [role for role in roles if role not in allowed]
+    if refused:
+        raise PermissionDenied("You may not give these roles: " + ", ".join(refused))
+    if not roles:
+        raise ValidationError({"roles": "Select at least one role."})
+
+
+def _check_agency(by: User, agency: Agency | None) -> None:
+    if agency is None:
+        raise ValidationError({"agency": "Select the person's agency."})
+    if not by.is_central_team and agency.pk != by.agency_id:
+        raise PermissionDenied("Designated officers add users to their own agency only.")
+
+
+def send_set_password_email(request: HttpRequest | None, user: User) -> None:
+    """Email a one-off link with which the person chooses their password.
+
+    The message carries nothing but the link: no personal data.
+    """
+    if not user.email:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("set-password", kwargs={"uidb64": uid, "token": token})
+    base = request.build_absolute_uri("/")[:-1] if request is not None else ""
+    from django.conf import settings
+
+    link = (base or settings.LISA_SITE_URL) + path
+    send_mail(
+        "Your LISA account",
+        "An account has been set up for you on LISA.\n\n"
+        f"Choose your password here: {link}\n\n"
+        "You can sign in once your LISA training has been recorded.\n",
+        None,
+        [user.email],
+    )
+
+
+@transaction.atomic
+def create_user(
+    *,
+    request: HttpRequest,
+    by: User,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    agency: Agency | None,
+    roles: list[str],
+    job_title: str = "",
+    phone: str = "",
+    training_date: dt.date | None = None,
+) -> User:
+    """Add a user. Designated officers add users to their own agency only."""
+    _check_agency(by, agency)
+    _check_roles(by, roles)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "That username is already taken."})
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        agency=agency,
+        roles=list(roles),
+        job_title=job_title,
+        phone=phone,
+        training_date=training_date,
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    record(request, Action.CREATE, obj=user, detail={"roles": list(roles), "agency": agency.name})
+    transaction.on_commit(lambda: send_set_password_email(request, user))
+    return user
+
+
+USER_EDITABLE = ("first_name", "last_name", "email", "job_title", "phone", "roles", "agency")
+
+
+@transaction.atomic
+def update_user(
+    *, request: HttpRequest, by: User, user: User, version: str, changes: dict[str, Any]
+) -> User:
+    """Change a user's details. Refused if someone else saved them since ``version``."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not can_manage_user(by, locked):
+        raise PermissionDenied("You may not change this user.")
+    if locked.updated_at.isoformat() != version:
+        raise ConcurrentEditError(locked)
+    if "roles" in changes:
+        added = set(changes["roles"]) - set(locked.roles)
+        _check_roles(by, [r for r in changes["roles"] if r in added] or list(changes["roles"]))
+        if not changes["roles"]:
+            raise ValidationError({"roles": "Select at least one role."})
+    if "agency" in changes and changes["agency"] != locked.agency:
+        _check_agency(by, changes["agency"])
+    changed = {}
+    for field in USER_EDITABLE:
+        if field in changes and getattr(locked, field) != changes[field]:
+            old = getattr(locked, field)
+            changed[field] = [str(old), str(changes[field])]
+            setattr(locked, field, changes[field])
+    if not changed:
+        return locked
+    if "roles" in changed or "agency" in changed:
+        # A change of role or agency changes what the person may see: start afresh.
+        locked.session_version += 1
+    locked.full_clean(exclude=["password"])
+    locked.save()
+    record(request, Action.UPDATE, obj=locked, detail={"changed": sorted(changed)})
+    return locked
+
+
+@transaction.atomic
+def record_training(*, request: HttpRequest, by: User, user: User, training_date: dt.date) -> User:
+    """Record the date a person completed LISA training; from then on they may sign in."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not can_manage_user(by, locked):
+        raise PermissionDenied("You may not change this user.")
+    if training_date > timezone.localdate():
+        raise ValidationError({"training_date": "The training date cannot be in the future."})
+    locked.training_date = training_date
+    locked.save(update_fields=["training_date", "updated_at"])
+    record(request, Action.UPDATE, obj=locked, detail={"training_date": training_date.isoformat()})
+    return locked
+
+
+@transaction.atomic
+def deactivate_user(*, request: HttpRequest, by: User, user: User, reason: str) -> User:
+    """Stop a person using LISA. Their sessions end at once (on their next request)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not can_manage_user(by, locked):
+        raise PermissionDenied("You may not change this user.")
+    if locked.pk == by.pk:
+        raise ValidationError({"reason": "You cannot deactivate your own account."})
+    if not locked.is_active:
+        return locked
+    locked.is_active = False
+    locked.deactivated_at = timezone.now()
+    locked.deactivated_by = by
+    locked.session_version += 1
+    locked.save()
+    record(request, Action.DEACTIVATE, obj=locked, detail={"reason": reason})
+    return locked
+
+
+@transaction.atomic
+def reactivate_user(*, request: HttpRequest, by: User, user: User) -> User:
+    """Let a deactivated person sign in again."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not can_manage_user(by, locked):
+        raise PermissionDenied("You may not change this user.")
+    if locked.is_active:
+        return locked
+    locked.is_active = True
+    locked.deactivated_at = None
+    locked.deactivated_by = None
+    locked.save()
+    record(request, Action.UPDATE, obj=locked, detail={"reactivated": True})
+    return locked
+
+
+@transaction.atomic
+def save_agency(
+    *,
+    request: HttpRequest,
+    by: User,
+    agency: Agency | None,
+    fields: dict[str, Any],
+    version: str = "",
+) -> Agency:
+    """Add an agency, or change one (refused if someone else saved it since ``version``)."""
+    if not by.is_central_team:
+        raise PermissionDenied("Only the central team manages agencies.")
+    if agency is None:
+        agency = Agency(**fields)
+        agency.full_clean()
+        agency.save()
+        record(request, Action.CREATE, obj=agency)
+        return agency
+    locked = Agency.objects.select_for_update().get(pk=agency.pk)
+    if locked.updated_at.isoformat() != version:
+        raise ConcurrentEditError(locked)
+    changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    record(request, Action.UPDATE, obj=locked, detail={"changed": changed})
+    return locked

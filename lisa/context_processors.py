@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from lisa.models import Role
+
+
+def navigation(user, path: str) -> list[dict]:
+    """The service navigation for ``user``'s roles."""
+    if not user.is_authenticated:
+        return []
+    items = [("Home", reverse("home"))]
+    if user.has_role(Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
+        items.append(("Users", reverse("users:list")))
+        items.append(("Audit", reverse("audit:events")))
+    if user.is_central_team:
+        items.append(("Agencies", reverse("agencies:list")))
+    items.append(("Your account", reverse("account")))
+    nav = []
+    for label, url in items:
+        active = path == url if url == "/" else path.startswith(url)
+        nav.append({"label": label, "url": url, "active": active})
+    return nav
+
+
+def lisa(request):
+    return {
+        "service_name": "LISA",
+        "council_name": settings.LISA_COUNCIL_NAME,
+        "contact_email": settings.LISA_CONTACT_EMAIL,
+        "contact_phone": settings.LISA_CONTACT_PHONE,
+        "nav_items": navigation(request.user, request.path) if hasattr(request, "user") else [],
+    }

@@ -1,0 +1,194 @@
+"""Sign-in, home pages, the account page, error pages and the health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from audit.models import AuditEvent, Outcome
+from audit.services import record_denied
+from lisa.access import public, signed_in
+from lisa.forms import SignInForm
+from lisa.models import Agency, Role, User
+
+# --- signing in and out -------------------------------------------------------------------
+
+sign_in = public(
+    never_cache(
+        auth_views.LoginView.as_view(
+            template_name="lisa/sign_in.html",
+            authentication_form=SignInForm,
+            redirect_authenticated_user=True,
+        )
+    )
+)
+
+
+@public
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Anyone: signing out is harmless, and POST-only so a link cannot sign someone out."""
+    if request.user.is_authenticated:
+        logout(request)
+        messages.success(request, "You have signed out.")
+    return redirect("sign-in")
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """Shown by django-axes instead of the sign-in page once the limit of failures is reached."""
+    return render(request, "lisa/locked_out.html", status=429)
+
+
+# --- setting and changing passwords ---------------------------------------------------------
+
+set_password = public(
+    never_cache(
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="lisa/set_password.html",
+            success_url=reverse_lazy("set-password-done"),
+        )
+    )
+)
+set_password_done = public(
+    auth_views.PasswordResetCompleteView.as_view(template_name="lisa/set_password_done.html")
+)
+forgotten_password = public(
+    never_cache(
+        auth_views.PasswordResetView.as_view(
+            template_name="lisa/forgotten_password.html",
+            email_template_name="lisa/email/reset_password.txt",
+            subject_template_name="lisa/email/reset_password_subject.txt",
+            success_url=reverse_lazy("forgotten-password-sent"),
+        )
+    )
+)
+forgotten_password_sent = public(
+    auth_views.PasswordResetDoneView.as_view(template_name="lisa/forgotten_password_sent.html")
+)
+change_password = signed_in(
+    auth_views.PasswordChangeView.as_view(
+        template_name="lisa/change_password.html", success_url=reverse_lazy("account")
+    )
+)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user: a home page with a section for each role they hold."""
+    user: User = request.user
+    context: dict = {"user": user}
+    if user.agency_id:
+        context["designated_officers"] = list(
+            User.objects.filter(
+                agency_id=user.agency_id, is_active=True, roles__contains=[Role.DESIGNATED_OFFICER]
+            ).only("first_name", "last_name", "email", "phone", "job_title")
+        )
+    context["my_events"] = list(
+        AuditEvent.objects.filter(user=user).only("at", "action", "outcome", "path")[:5]
+    )
+    if user.is_designated_officer and user.agency_id:
+        agency_users = User.objects.filter(agency_id=user.agency_id)
+        context["agency_counts"] = agency_users.aggregate(
+            active=Count("pk", filter=Q(is_active=True, training_date__isnull=False)),
+            awaiting=Count("pk", filter=Q(is_active=True, training_date__isnull=True)),
+            deactivated=Count("pk", filter=Q(is_active=False)),
+        )
+        context["awaiting_training"] = list(
+            agency_users.filter(is_active=True, training_date__isnull=True).order_by("last_name")[
+                :10
+            ]
+        )
+    if user.is_central_team:
+        since = timezone.now() - dt.timedelta(days=1)
+        context["central"] = {
+            "agencies": Agency.objects.filter(is_active=True).count(),
+            "users": User.objects.filter(is_active=True).aggregate(
+                trained=Count("pk", filter=Q(training_date__isnull=False)),
+                awaiting=Count("pk", filter=Q(training_date__isnull=True)),
+            ),
+            "refusals": AuditEvent.objects.filter(at__gte=since, outcome=Outcome.DENIED).count(),
+        }
+        context["recent_refusals"] = list(
+            AuditEvent.objects.filter(outcome=Outcome.DENIED).select_related("agency")[:8]
+        )
+    if user.is_system_admin:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM django_migrations")
+            migrations_applied = cursor.fetchone()[0]
+        context["system"] = {
+            "database": "embedded" if settings.EMBEDDED_DATABASE else "external",
+            "server_version": version,
+            "migrations_applied": migrations_applied,
+            "production": settings.PRODUCTION,
+            "audit_events": AuditEvent.objects.count(),
+        }
+    return render(request, "lisa/home.html", context)
+
+
+@signed_in
+def account(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user: their own details."""
+    return render(request, "lisa/account.html", {"account": request.user})
+
+
+@public
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "lisa/accessibility.html")
+
+
+@public
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"status": "ok"})
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
+    """Every refusal is audited (outside the refused request's rolled-back transaction)."""
+    details = dict(getattr(request, "lisa_denied", {}))
+    reason = details.pop("reason", None) or (
+        str(exception) if exception and str(exception) else "not allowed"
+    )
+    record_denied(request, reason, **details)
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    record_denied(request, f"CSRF check failed: {reason}")
+    return render(request, "lisa/csrf_failure.html", status=403)
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "400.html", status=400)

@@ -1,0 +1,1 @@
+"""Family Support Meetings: records arrive with their own capability."""

@@ -1,0 +1,91 @@
+"""Deny by default: every URL declares who may use it, and anonymous users are sent to sign in."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from lisa.access import ACCESS_ATTR
+
+# The only views anyone may use without signing in.
+PUBLIC = {
+    "sign-in",
+    "sign-out",
+    "forgotten-password",
+    "forgotten-password-sent",
+    "set-password",
+    "set-password-done",
+    "accessibility",
+    "health",
+}
+
+
+def walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), f"{namespace}{entry.name}", entry.callback
+
+
+def sample_path(route: str) -> str:
+    path = route
+    for token, value in (
+        ("<int:pk>", "1"),
+        ("<uidb64>", "MQ"),
+        ("<token>", "abc-123"),
+        ("<pk>", "1"),
+    ):
+        path = path.replace(token, value)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+ALL = list(walk(get_resolver().url_patterns))
+
+
+def test_there_are_urls_to_walk():
+    assert len(ALL) > 15
+
+
+@pytest.mark.parametrize(("route", "name", "view"), ALL, ids=[name for _, name, _ in ALL])
+def test_every_view_declares_an_access_rule(route, name, view):
+    rule = getattr(view, ACCESS_ATTR, None)
+    assert rule, f"{name} ({route}) has no access rule"
+    if rule == "public":
+        assert name in PUBLIC, f"{name} is public but not on the public allow-list"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "name", "view"), ALL, ids=[name for _, name, _ in ALL])
+def test_anonymous_users_are_sent_to_sign_in(client, route, name, view):
+    if name in PUBLIC:
+        return
+    path = sample_path(route)
+    for method in ("get", "post"):
+        response = getattr(client, method)(path)
+        assert response.status_code == 302, f"{method.upper()} {path} gave {response.status_code}"
+        assert response["Location"].startswith("/sign-in/?next="), path
+
+
+def test_a_view_without_a_rule_is_refused(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from lisa.middleware import AccessRuleMiddleware
+
+    def naked(request):  # pragma: no cover - must never run
+        raise AssertionError("ran")
+
+    request = rf.get("/x/")
+    request.user = AnonymousUser()
+    with pytest.raises(PermissionDenied):
+        AccessRuleMiddleware(lambda r: None).process_view(request, naked, (), {})
+
+
+@pytest.mark.django_db
+def test_public_pages_answer_anonymous_users(client):
+    assert client.get("/health/").json() == {"status": "ok"}
+    assert "Accessibility statement" in client.get("/accessibility/").content.decode()
+    assert client.get("/sign-in/").status_code == 200
+    assert client.get("/forgotten-password/").status_code == 200
