@@ -39,6 +39,9 @@ urlpatterns = [
     path("users/", include(user_patterns)),
     path("agencies/", include(agency_patterns)),
     path("audit/", include("audit.urls")),
+    path("children/", include("children.urls")),
+    path("directory/", include("directory.urls")),
+    path("api/directory/", include("directory.api_urls")),
 ]
 
 handler400 = "lisa.views.bad_request"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -56,6 +58,9 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
             created_users += 1
+        # Each domain adds its own invented records, in dependency order.
+        for module in ("children.demo", "directory.demo"):
+            import_module(module).load(self.stdout)
         self.stdout.write(
             f"Demo data: {created_agencies} agencies and {created_users} users added "
             f"({Agency.objects.count()} agencies, {User.objects.count()} users in all)."

@@ -1,0 +1,110 @@
+"""Name matching: the cases a practitioner relies on, and the ones that must not match."""
+
+from __future__ import annotations
+
+import pytest
+
+from children import matching
+from children.search import SHOW_THRESHOLD, parse
+
+
+def found(typed: str, forenames: str, surname: str, other_names: str = "") -> bool:
+    """Would a search for ``typed`` reach this child through the index and be shown?"""
+    words = parse(typed).words
+    pairs, singles = matching.query_keys(words)
+    stored = set(matching.child_keys(forenames, surname, other_names))
+    if not (stored & (pairs | singles)):
+        return False
+    score, _ = matching.score_names(words, forenames, surname, other_names)
+    return score >= SHOW_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("typed", "forenames", "surname", "other_names"),
+    [
+        ("Jon Smith", "John", "Smith", ""),
+        ("Johnny Smith", "John", "Smith", ""),
+        ("John Smith", "Jonathan", "Smith", "Jon"),
+        ("Mohammed Khan", "Muhammad", "Khan", ""),
+        ("Mohamed Khan", "Muhammad", "Khan", ""),
+        ("Aleksandra Nowak", "Alexandra", "Nowak", ""),
+        ("Sasha Nowak", "Aleksandra", "Nowak", ""),
+        ("Katie Brown", "Katherine", "Brown", ""),
+        ("Siobhan Murphy", "Chevonne", "Murphy", ""),
+        ("Zoe O'Connor", "Zoë", "OConnor", ""),
+        ("Jon Smyth", "John", "Smith", ""),  # both spelt differently
+        ("John Smtih", "John", "Smith", ""),  # a typo that changes the sound
+        ("Jhon Smith", "John", "Smith", ""),  # a typo in the forename
+        ("Smith John", "John", "Smith", ""),  # surname and forename swapped
+        ("Amelia Smith", "Amelia", "Smith-Jones", ""),  # one half of a double-barrelled name
+        ("Amelia Jones", "Amelia", "Smith-Jones", ""),
+        ("Amelia Smithjones", "Amelia", "Smith Jones", ""),
+        ("Jay Okafor", "Chukwuemeka", "Okafor", "Jay"),  # known by another name
+        ("Emeka Okafor", "Chukwuemeka", "Okafor", ""),
+        ("Tobi Adeyemi", "Oluwatobi", "Adeyemi", ""),
+        ("Ann Marie Lee", "Anne-Marie", "Lee", ""),
+    ],
+)
+def test_names_a_practitioner_would_expect_to_find(typed, forenames, surname, other_names):
+    assert found(typed, forenames, surname, other_names)
+
+
+@pytest.mark.parametrize(
+    ("typed", "forenames", "surname"),
+    [
+        ("John Smith", "Mary", "Jones"),
+        ("John Smith", "Jane", "Smith"),  # same surname, a different child
+        ("Jon Smith", "Jane", "Smythe"),
+        ("Mohammed Khan", "Mohammed", "Patel"),
+        ("Aleksandra Nowak", "Alexander", "Green"),
+        ("Katie Brown", "Kyle", "Brown"),
+    ],
+)
+def test_names_that_must_not_match(typed, forenames, surname):
+    assert not found(typed, forenames, surname)
+
+
+def test_reasons_say_why():
+    _, reasons = matching.score_names(["jon", "smyth"], "John", "Smith")
+    assert any("another form of Jon" in r for r in reasons)
+    assert any("sounds like Smyth" in r for r in reasons)
+    _, swapped = matching.score_names(["smith", "john"], "John", "Smith")
+    assert "forename and surname swapped" in swapped
+    _, other = matching.score_names(["jay", "okafor"], "Chukwuemeka", "Okafor", "Jay")
+    assert "other name" in other
+
+
+def test_exact_name_scores_higher_than_a_variant():
+    exact, _ = matching.score_names(["john", "smith"], "John", "Smith")
+    variant, _ = matching.score_names(["john", "smith"], "Jon", "Smyth")
+    assert exact > variant >= SHOW_THRESHOLD
+
+
+def test_normalise_strips_accents_and_punctuation():
+    assert matching.normalise("Zoë O'Connor-Brown") == "zoe oconnor brown"
+    assert matching.tokens("Smith-Jones") == ["smith", "jones", "smithjones"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("se136lh", "SE13 6LH"), ("SE13 6LH", "SE13 6LH"), ("w1a 1aa", "W1A 1AA"), ("ec1a1bb", "EC1A 1BB")],
+)
+def test_postcodes_are_normalised(typed, expected):
+    assert matching.normalise_postcode(typed) == expected
+    assert matching.postcode_district(typed) == expected.split()[0]
+
+
+@pytest.mark.parametrize("bad", ["SE13", "123 456", "ABCDEFG", ""])
+def test_not_postcodes(bad):
+    assert not matching.is_postcode(bad)
+    assert matching.postcode_district(bad) == ""
+
+
+def test_the_search_box_understands_each_kind_of_input():
+    q = parse("Jon Smith 03/04/2015 SE13 6LH")
+    assert q.words == ["jon", "smith"]
+    assert str(q.date_of_birth) == "2015-04-03"
+    assert q.postcode == "SE13 6LH"
+    assert parse("943 476 5919").nhs_number == "9434765919"
+    assert parse("A123456789012").upn == "A123456789012"
+    assert parse("se13 6lh").postcode == "SE13 6LH" and parse("se13 6lh").words == []
