@@ -9,6 +9,7 @@ Keys, for every forename F and surname S a child is known by (other names includ
 
     fs:<F>:<S>   forename form and surname sound          "Jon Smith" ~ "John Smyth"
     fp:<F>:<ss>  forename form and first two surname letters  typo in the surname's sound
+    fk:<F>:<k>   forename form and the surname's sorted consonants  letters typed swapped
     is:<f>:<S>   forename initial and surname sound           typo in the forename
     s:<S>        surname sound alone                          one-word searches
     f:<F>        forename form alone
@@ -31,20 +32,60 @@ from rapidfuzz import fuzz
 # Groups of forenames that are one name to a practitioner: nicknames, short forms and common
 # spellings or transliterations. The first entry names the group. A name may be in several.
 NAME_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("john", "jon", "johnny", "jonny", "jack", "jackie", "johnnie", "sean", "shaun", "shawn", "ian", "evan", "juan", "giovanni", "johan", "jan"),
+    (
+        "john",
+        "jon",
+        "johnny",
+        "jonny",
+        "jack",
+        "jackie",
+        "johnnie",
+        "sean",
+        "shaun",
+        "shawn",
+        "ian",
+        "evan",
+        "juan",
+        "giovanni",
+        "johan",
+        "jan",
+    ),
     ("jonathan", "jon", "jonny", "johnathan", "jonathon", "nathan"),
     ("james", "jim", "jimmy", "jamie", "jimmie", "jem", "jacob", "jake", "seamus", "diego"),
     ("william", "will", "bill", "billy", "willie", "willy", "liam", "wills"),
     ("robert", "rob", "bob", "bobby", "robbie", "bert", "robin"),
     ("richard", "rich", "rick", "ricky", "dick", "richie"),
-    ("michael", "mike", "mikey", "mick", "micky", "mickey", "mikhail", "michal", "miguel", "michele"),
+    (
+        "michael",
+        "mike",
+        "mikey",
+        "mick",
+        "micky",
+        "mickey",
+        "mikhail",
+        "michal",
+        "miguel",
+        "michele",
+    ),
     ("thomas", "tom", "tommy", "tomas", "thom"),
     ("joseph", "joe", "joey", "jo", "josef", "jose", "yusuf", "youssef", "yousef", "yusef"),
     ("daniel", "dan", "danny", "dani", "daniele", "danyal", "daniyal"),
     ("christopher", "chris", "kit", "christoph", "kristopher", "cristopher"),
     ("matthew", "matt", "matty", "mathew", "matteo", "mateusz"),
     ("anthony", "tony", "antony", "anton", "antonio"),
-    ("alexander", "alex", "alec", "sandy", "xander", "aleksander", "alexandr", "sasha", "oleksandr", "iskander", "sikandar"),
+    (
+        "alexander",
+        "alex",
+        "alec",
+        "sandy",
+        "xander",
+        "aleksander",
+        "alexandr",
+        "sasha",
+        "oleksandr",
+        "iskander",
+        "sikandar",
+    ),
     ("alexandra", "alex", "alexa", "lexi", "sandra", "aleksandra", "sasha", "alessandra"),
     ("edward", "ed", "eddie", "ted", "teddy", "ned", "eduardo", "edvard"),
     ("benjamin", "ben", "benny", "benji"),
@@ -55,8 +96,37 @@ NAME_GROUPS: tuple[tuple[str, ...], ...] = (
     ("charles", "charlie", "chas", "chuck", "carl", "karl", "carlos"),
     ("henry", "harry", "hal", "hank", "henri", "enrique"),
     ("frederick", "fred", "freddie", "freddy", "fritz"),
-    ("elizabeth", "liz", "lizzie", "beth", "betty", "eliza", "elisabeth", "lisa", "libby", "elsie", "bess", "isabel", "elspeth"),
-    ("katherine", "kate", "katie", "kath", "kathy", "cathy", "catherine", "kathryn", "katarzyna", "kasia", "caitlin", "ekaterina", "katya", "kat"),
+    (
+        "elizabeth",
+        "liz",
+        "lizzie",
+        "beth",
+        "betty",
+        "eliza",
+        "elisabeth",
+        "lisa",
+        "libby",
+        "elsie",
+        "bess",
+        "isabel",
+        "elspeth",
+    ),
+    (
+        "katherine",
+        "kate",
+        "katie",
+        "kath",
+        "kathy",
+        "cathy",
+        "catherine",
+        "kathryn",
+        "katarzyna",
+        "kasia",
+        "caitlin",
+        "ekaterina",
+        "katya",
+        "kat",
+    ),
     ("margaret", "maggie", "meg", "peggy", "marge", "margarita", "greta", "rita", "daisy"),
     ("rebecca", "becky", "becca", "bex", "rebekah", "rivka"),
     ("jennifer", "jen", "jenny", "jenni", "jenna"),
@@ -66,7 +136,20 @@ NAME_GROUPS: tuple[tuple[str, ...], ...] = (
     ("deborah", "debbie", "deb", "debra"),
     ("patricia", "pat", "patty", "tricia", "trish"),
     ("patrick", "pat", "paddy", "padraig"),
-    ("mohammed", "muhammad", "mohammad", "mohamed", "muhammed", "mohamad", "mahomed", "mehmet", "mohammod", "mahmoud", "mo", "moe"),
+    (
+        "mohammed",
+        "muhammad",
+        "mohammad",
+        "mohamed",
+        "muhammed",
+        "mohamad",
+        "mahomed",
+        "mehmet",
+        "mohammod",
+        "mahmoud",
+        "mo",
+        "moe",
+    ),
     ("ahmed", "ahmad", "ahmet", "ehmed"),
     ("abdullah", "abdulla", "abdallah"),
     ("fatima", "fatimah", "fatma", "fatme"),
@@ -165,6 +248,13 @@ def sound(word: str) -> str:
 
 
 @lru_cache(maxsize=50_000)
+def skeleton(word: str) -> str:
+    """The word's consonants, sorted: the same whichever two letters were typed the wrong way
+    round ("Ahmed" and "Amhed" both give "dhm")."""
+    return "".join(sorted(set(word) - set("aeiouy"))) or word
+
+
+@lru_cache(maxsize=50_000)
 def forename_forms(word: str) -> tuple[str, ...]:
     """Every form under which a forename is indexed: its sound and its name groups."""
     forms = [sound(word)]
@@ -187,6 +277,7 @@ def _pair_keys(forenames: list[str], surnames: list[str]) -> set[str]:
             for form in forms:
                 keys.add(f"fs:{form}:{s_sound}")
                 keys.add(f"fp:{form}:{s[:2]}")
+                keys.add(f"fk:{form}:{skeleton(s)}")
             keys.add(f"is:{f[0]}:{s_sound}")
     return keys
 
@@ -293,7 +384,12 @@ def score_names(
                 if typed_reversed != pools_swapped:
                     score -= 2  # prefer the straightforward reading when it is as good
                     reasons.append("forename and surname swapped")
-                if f_word in other and f_word not in given or s_word in other and s_word not in family:
+                if (
+                    f_word in other
+                    and f_word not in given
+                    or s_word in other
+                    and s_word not in family
+                ):
                     score -= 3
                     reasons.append("other name")
                 if score > best_score:
@@ -305,7 +401,7 @@ def score_names(
 
 
 def normalise_postcode(text: str) -> str:
-    """"se136lh" -> "SE13 6LH"; anything that is not a UK postcode is returned upper-cased."""
+    """ "se136lh" -> "SE13 6LH"; anything that is not a UK postcode is returned upper-cased."""
     compact = re.sub(r"\s+", "", (text or "").upper())
     match = POSTCODE_RE.match(compact)
     if not match:

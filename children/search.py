@@ -7,6 +7,7 @@ date of birth, the postcode, the identifiers); ranking happens in Python on thos
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -126,16 +127,36 @@ def _rank(candidates, query: ParsedQuery) -> list[Match]:
     return matches
 
 
+RANKING_FIELDS = (
+    "lisa_ref",
+    "forenames",
+    "surname",
+    "other_names",
+    "date_of_birth",
+    "postcode",
+    "postcode_district",
+    "gender",
+    "status",
+)
+# Fewer exact-sound candidates than this and the typo-tolerant keys are tried too.
+ENOUGH_EXACT = 15
+
+
 def _candidates_by_name(query: ParsedQuery, base):
+    """Candidates in tiers: names that sound the same first, then (only when those are few and
+    no date of birth narrows the search) the keys that tolerate a typo."""
     pairs, singles = matching.query_keys(query.words)
+    base = base.only(*RANKING_FIELDS)
     seen: dict[int, object] = {}
 
     def take(queryset):
         for child in queryset[:CANDIDATE_CAP]:
             seen.setdefault(child.pk, child)
 
-    if pairs:
-        take(base.filter(search_keys__overlap=sorted(pairs)))
+    sounds_alike = sorted(k for k in pairs if k.startswith("fs:"))
+    typo_tolerant = sorted(k for k in pairs if not k.startswith("fs:"))
+    if sounds_alike:
+        take(base.filter(search_keys__overlap=sounds_alike))
     if singles:
         narrowed = base.filter(search_keys__overlap=sorted(singles))
         if query.date_of_birth:
@@ -145,17 +166,18 @@ def _candidates_by_name(query: ParsedQuery, base):
         take(narrowed)
     if query.date_of_birth:
         # Everyone born that day (or with day and month swapped): a handful, ranked by name.
+        # This also catches typos, so the typo-tolerant keys are not needed.
         dates = [query.date_of_birth]
         if query.date_of_birth.day <= 12:
-            try:
+            with contextlib.suppress(ValueError):
                 dates.append(
                     query.date_of_birth.replace(
                         day=query.date_of_birth.month, month=query.date_of_birth.day
                     )
                 )
-            except ValueError:
-                pass
         take(base.filter(date_of_birth__in=dates))
+    elif typo_tolerant and len(seen) < ENOUGH_EXACT:
+        take(base.filter(search_keys__overlap=typo_tolerant))
     return list(seen.values())
 
 
@@ -170,7 +192,9 @@ def search_children(
     query = parse(text, date_of_birth, postcode)
     base = _children()
     if query.nhs_number:
-        return [Match(c, 100.0, ["same NHS number"]) for c in base.filter(nhs_number=query.nhs_number)]
+        return [
+            Match(c, 100.0, ["same NHS number"]) for c in base.filter(nhs_number=query.nhs_number)
+        ]
     if query.upn:
         exact = list(base.filter(upn=query.upn))
         if exact:
@@ -244,7 +268,10 @@ def likely_duplicates(
             likely.append(match)
     if other_names:
         for match in search_children(other_names, date_of_birth=date_of_birth, limit=10):
-            if match.child.pk not in exact_ids and all(m.child.pk != match.child.pk for m in likely):
-                if "same date of birth" in match.reasons:
-                    likely.append(match)
+            if (
+                match.child.pk not in exact_ids
+                and all(m.child.pk != match.child.pk for m in likely)
+                and "same date of birth" in match.reasons
+            ):
+                likely.append(match)
     return exact, likely[:20]

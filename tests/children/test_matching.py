@@ -87,7 +87,12 @@ def test_normalise_strips_accents_and_punctuation():
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("se136lh", "SE13 6LH"), ("SE13 6LH", "SE13 6LH"), ("w1a 1aa", "W1A 1AA"), ("ec1a1bb", "EC1A 1BB")],
+    [
+        ("se136lh", "SE13 6LH"),
+        ("SE13 6LH", "SE13 6LH"),
+        ("w1a 1aa", "W1A 1AA"),
+        ("ec1a1bb", "EC1A 1BB"),
+    ],
 )
 def test_postcodes_are_normalised(typed, expected):
     assert matching.normalise_postcode(typed) == expected
