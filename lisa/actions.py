@@ -211,6 +211,22 @@ def reactivate_user(*, request: HttpRequest, by: User, user: User) -> User:
 
 
 @transaction.atomic
+def reset_second_factor(*, request: HttpRequest, by: User, user: User) -> User:
+    """Remove a person's authenticator app (a lost phone): they set one up again at their next
+    sign-in, and are signed out everywhere now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not can_manage_user(by, locked):
+        raise PermissionDenied("You may not change this user.")
+    TOTPDevice.objects.filter(user=locked).delete()
+    locked.session_version += 1
+    locked.save(update_fields=["session_version", "updated_at"])
+    record(request, Action.UPDATE, obj=locked, detail={"second_factor": "reset"})
+    return locked
+
+
+@transaction.atomic
 def save_agency(
     *,
     request: HttpRequest,

@@ -8,6 +8,7 @@ class LisaConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from lisa import second_factor  # noqa: F401  (connects its sign-in receiver)
         from lisa.models import Agency, User
 
         auditlog.register(Agency)

@@ -13,6 +13,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
 from lisa.access import ACCESS_ATTR
 
@@ -67,11 +68,27 @@ class SessionPolicyMiddleware:
                 logout(request)
                 messages.info(request, reason + " Sign in again to carry on.")
                 return redirect_to_login(path)
+            step = self._second_factor_step(request)
+            if step:
+                return redirect_to_login(request.get_full_path(), step)
             # Write the session at most once a minute, not on every request.
             if now - last_seen > 60 or "lisa_last_seen" not in session:
                 session["lisa_last_seen"] = now
                 session.setdefault("lisa_signed_in_at", now)
         return self.get_response(request)
+
+    @staticmethod
+    def _second_factor_step(request):
+        """Until the second factor is passed, only its own pages and sign-out may be used."""
+        from lisa.second_factor import pending_step
+
+        step = pending_step(request)
+        if step is None:
+            return None
+        allowed = {step, reverse("sign-out"), reverse("second-factor-setup")}
+        if request.path in allowed or request.path.startswith(settings.STATIC_URL):
+            return None
+        return step
 
 
 class AccessRuleMiddleware:

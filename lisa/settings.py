@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "axes",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "lisa",
     "audit",
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lisa.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -181,6 +184,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lisa.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "lisa.views.locked_out"
 AXES_VERBOSE = False
+
+# Two-step verification with an authenticator app (TOTP). In production everyone must use it;
+# elsewhere it is offered on the account page.
+LISA_REQUIRE_SECOND_FACTOR = env_bool("LISA_REQUIRE_SECOND_FACTOR", PRODUCTION)
+OTP_TOTP_ISSUER = env("LISA_OTP_ISSUER", "LISA")
 
 # Sessions: 30 minutes idle, 12 hours at most, then sign in again.
 SESSION_IDLE_SECONDS = int(env("LISA_SESSION_IDLE_MINUTES", "30") or 30) * 60

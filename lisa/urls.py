@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from lisa import agency_views, user_views, views
+from lisa import agency_views, second_factor, user_views, views
 
 user_patterns = (
     [
@@ -12,6 +12,11 @@ user_patterns = (
         path("<int:pk>/deactivate/", user_views.user_deactivate, name="deactivate"),
         path("<int:pk>/reactivate/", user_views.user_reactivate, name="reactivate"),
         path("<int:pk>/send-password-link/", user_views.user_send_password_link, name="send-link"),
+        path(
+            "<int:pk>/reset-two-step/",
+            user_views.user_reset_second_factor,
+            name="reset-second-factor",
+        ),
     ],
     "users",
 )
@@ -28,6 +33,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-out/", views.sign_out, name="sign-out"),
+    path("sign-in/code/", second_factor.verify, name="second-factor"),
+    path("account/two-step-verification/", second_factor.setup, name="second-factor-setup"),
     path("account/", views.account, name="account"),
     path("account/change-password/", views.change_password, name="change-password"),
     path("forgotten-password/", views.forgotten_password, name="forgotten-password"),

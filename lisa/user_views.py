@@ -213,3 +213,17 @@ def user_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
     record(request, Action.UPDATE, obj=target, detail={"password_link_sent": True})
     messages.success(request, f"A link to choose a password has been sent to {target.email}.")
     return redirect("users:detail", pk=target.pk)
+
+
+@role_required(*MANAGERS)
+@require_POST
+def user_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    """Designated officers (own agency) and the central team."""
+    target = user_for_manager(request, pk)
+    actions.reset_second_factor(request=request, by=request.user, user=target)
+    messages.success(
+        request,
+        f"{target}'s two-step verification has been reset. They will set it up again when they "
+        "next sign in.",
+    )
+    return redirect("users:detail", pk=target.pk)

@@ -22,6 +22,7 @@ from audit.services import record_denied
 from lisa.access import public, signed_in
 from lisa.forms import SignInForm
 from lisa.models import Agency, Role, User
+from lisa.second_factor import has_device
 
 # --- signing in and out -------------------------------------------------------------------
 
@@ -145,7 +146,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @signed_in
 def account(request: HttpRequest) -> HttpResponse:
     """Any signed-in user: their own details."""
-    return render(request, "lisa/account.html", {"account": request.user})
+    return render(
+        request,
+        "lisa/account.html",
+        {"account": request.user, "has_second_factor": has_device(request)},
+    )
 
 
 @public

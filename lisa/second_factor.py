@@ -1,0 +1,151 @@
+"""Two-step verification: a code from an authenticator app after the password.
+
+A person with a confirmed device must enter a code before anything else; where the council
+requires it (LISA_REQUIRE_SECOND_FACTOR, on in production) a person without one must set one up
+first. The middleware sends them here; these views are the only ones they may use meanwhile.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from crispy_forms_gds.layout import Field
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.qr import write_qrcode_image
+
+from audit.models import Action, Outcome
+from audit.services import record
+from lisa.access import signed_in
+from lisa.forms import helper
+
+SESSION_HAS_DEVICE = "lisa_has_second_factor"
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6 numbers the app shows for LISA, for example 123456",
+        max_length=10,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            autocomplete="one-time-code", inputmode="numeric", spellcheck="false"
+        )
+        self.helper = helper(Field.text("code", field_width=5), submit="Continue")
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isdigit() or len(code) != 6:
+            raise forms.ValidationError("Enter the 6 numbers from your authenticator app")
+        return code
+
+
+@receiver(user_logged_in)
+def _remember_device_at_sign_in(sender, request, user, **kwargs):
+    # Known from the start of the session, so later requests need no query for it.
+    if request is not None:
+        request.session[SESSION_HAS_DEVICE] = TOTPDevice.objects.filter(
+            user=user, confirmed=True
+        ).exists()
+
+
+def has_device(request: HttpRequest) -> bool:
+    """Whether the signed-in person has a confirmed device (kept in the session)."""
+    if SESSION_HAS_DEVICE not in request.session:
+        request.session[SESSION_HAS_DEVICE] = TOTPDevice.objects.filter(
+            user=request.user, confirmed=True
+        ).exists()
+    return request.session[SESSION_HAS_DEVICE]
+
+
+def pending_step(request: HttpRequest) -> str | None:
+    """The URL a signed-in person must visit before anything else, if any."""
+    user = request.user
+    if not user.is_authenticated or user.is_verified():
+        return None
+    if has_device(request):
+        return reverse("second-factor")
+    if settings.LISA_REQUIRE_SECOND_FACTOR:
+        return reverse("second-factor-setup")
+    return None
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@signed_in
+def verify(request: HttpRequest) -> HttpResponse:
+    """Any signed-in person with a device: enter today's code."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect("home")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("code", "Too many wrong codes. Wait a minute, then try again.")
+        elif device.verify_token(form.cleaned_data["code"]):
+            otp_login(request, device)
+            record(request, Action.SIGN_IN, obj=request.user, detail={"second_factor": "passed"})
+            return redirect(_next_url(request))
+        else:
+            form.add_error("code", "That code is not right. Check the app and try again.")
+        record(
+            request,
+            Action.SIGN_IN_FAILED,
+            outcome=Outcome.DENIED,
+            obj=request.user,
+            detail={"reason": "wrong second-factor code"},
+        )
+    return render(request, "lisa/second_factor.html", {"form": form, "next": _next_url(request)})
+
+
+@signed_in
+def setup(request: HttpRequest) -> HttpResponse:
+    """Any signed-in person: set up (or replace) their authenticator app."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=request.user, name="LISA", confirmed=False)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            request.session[SESSION_HAS_DEVICE] = True
+            otp_login(request, device)
+            record(request, Action.UPDATE, obj=request.user, detail={"second_factor": "set up"})
+            messages.success(request, "Two-step verification is set up.")
+            return redirect(_next_url(request))
+        form.add_error("code", "That code is not right. Check the app shows LISA and try again.")
+    buffer = io.BytesIO()
+    write_qrcode_image(device.config_url, buffer)
+    svg = buffer.getvalue().decode()
+    svg = svg[svg.index("<svg") :]  # drop the XML declaration: it is embedded in the page
+    # For typing into the app by hand: the key in base32, in groups of four.
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(
+        request,
+        "lisa/second_factor_setup.html",
+        {"form": form, "qr_svg": svg, "secret": grouped, "next": _next_url(request)},
+    )
