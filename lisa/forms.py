@@ -50,6 +50,8 @@ class SignInForm(AuthenticationForm):
             self.fields[name].max_length = limit
             self.fields[name].validators.append(MaxLengthValidator(limit))
         self.fields["username"].widget.attrs.update(autocomplete="username", spellcheck="false")
+        # No autofocus: the first Tab must reach the skip link, as on every other page.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["password"].widget.attrs.update(autocomplete="current-password")
         self.helper = helper(
             Field.text("username", field_width=20),
@@ -95,7 +97,9 @@ class UserForm(forms.Form):
         max_length=30, required=False, validators=[phone_validator], label="Work phone number"
     )
     agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True))
-    roles = forms.MultipleChoiceField(choices=(), help_text="Select all that apply.")
+    roles = forms.MultipleChoiceField(
+        choices=(), help_text="Select all that apply.", widget=forms.CheckboxSelectMultiple
+    )
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, by: User, editing: User | None = None, **kwargs):
