@@ -72,15 +72,20 @@ def role_required(*roles: str) -> Callable[[Callable], Callable]:
 # --- object-level helpers ----------------------------------------------------------------------
 
 
+# Roles only the central team gives, and whose holders only the central team manages.
+CENTRAL_ONLY_ROLES = frozenset({Role.CENTRAL_TEAM, Role.SYSTEM_ADMIN})
+
+
 def can_manage_user(manager: User, target: User) -> bool:
-    """Designated officers manage users of their own agency only; the central team manages
-    any user. Nobody manages their own roles or training through these screens."""
+    """Designated officers manage users of their own agency only, and never a holder of a
+    central-team or system-administrator role; the central team manages any user."""
     if manager.is_central_team:
         return True
     return (
         manager.is_designated_officer
         and manager.agency_id is not None
         and manager.agency_id == target.agency_id
+        and not CENTRAL_ONLY_ROLES.intersection(target.roles)
     )
 
 
@@ -90,7 +95,9 @@ def managed_users(manager: User):
     if manager.is_central_team:
         return users
     if manager.is_designated_officer and manager.agency_id:
-        return users.filter(agency_id=manager.agency_id)
+        return users.filter(agency_id=manager.agency_id).exclude(
+            roles__overlap=sorted(CENTRAL_ONLY_ROLES)
+        )
     return users.none()
 
 

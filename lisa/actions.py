@@ -7,12 +7,14 @@ them and never save these models themselves.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +25,8 @@ from audit.models import Action
 from audit.services import record
 from lisa.access import can_manage_user
 from lisa.models import Agency, Role, User
+
+logger = logging.getLogger(__name__)
 
 
 class ConcurrentEditError(Exception):
@@ -61,20 +65,28 @@ def _check_agency(by: User, agency: Agency | None) -> None:
         raise PermissionDenied("Designated officers add users to their own agency only.")
 
 
-def send_set_password_email(request: HttpRequest | None, user: User) -> None:
+def send_set_password_email(request: HttpRequest | None, user: User) -> bool:
     """Email a one-off link with which the person chooses their password.
 
     The message carries nothing but the link: no personal data.
     """
     if not user.email:
-        return
+        return False
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("set-password", kwargs={"uidb64": uid, "token": token})
     base = request.build_absolute_uri("/")[:-1] if request is not None else ""
-    from django.conf import settings
-
     link = (base or settings.LISA_SITE_URL) + path
+    try:
+        _send_link(user, link)
+    except OSError:
+        # The account is still made or changed; the person asks for another link.
+        logger.exception("Could not send the set-password email")
+        return False
+    return True
+
+
+def _send_link(user: User, link: str) -> None:
     send_mail(
         "Your LISA account",
         "An account has been set up for you on LISA.\n\n"
@@ -118,7 +130,11 @@ def create_user(
     )
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # a simultaneous add of the same username
+        raise ValidationError({"username": "That username is already taken."}) from error
     record(request, Action.CREATE, obj=user, detail={"roles": list(roles), "agency": agency.name})
     transaction.on_commit(lambda: send_set_password_email(request, user))
     return user
@@ -138,8 +154,12 @@ def update_user(
     if locked.updated_at.isoformat() != version:
         raise ConcurrentEditError(locked)
     if "roles" in changes:
+        grantable = {value for value, _ in grantable_roles(by)}
         added = set(changes["roles"]) - set(locked.roles)
         _check_roles(by, [r for r in changes["roles"] if r in added] or list(changes["roles"]))
+        # Roles this person may not give are not theirs to take away either: keep them.
+        kept = [role for role in locked.roles if role not in grantable]
+        changes["roles"] = [*kept, *[r for r in changes["roles"] if r not in kept]]
         if not changes["roles"]:
             raise ValidationError({"roles": "Select at least one role."})
     if "agency" in changes and changes["agency"] != locked.agency:
@@ -158,7 +178,28 @@ def update_user(
     locked.full_clean(exclude=["password"])
     locked.save()
     record(request, Action.UPDATE, obj=locked, detail={"changed": sorted(changed)})
+    if "email" in changed:
+        old_address = changed["email"][0]
+        transaction.on_commit(lambda: _tell_old_address(old_address))
     return locked
+
+
+def _tell_old_address(address: str) -> None:
+    """Someone changed where a LISA account's email goes: tell the old address, so that a
+    takeover of the account cannot pass unnoticed. No personal data in the message."""
+    if not address:
+        return
+    try:
+        send_mail(
+            "The email address of your LISA account was changed",
+            "The email address of your LISA account has just been changed by your agency's "
+            "designated officer or the LISA team.\n\nIf you did not expect this, tell the LISA "
+            "team at once.\n",
+            None,
+            [address],
+        )
+    except OSError:
+        logger.exception("Could not send the address-change notice")
 
 
 @transaction.atomic
@@ -241,7 +282,11 @@ def save_agency(
     if agency is None:
         agency = Agency(**fields)
         agency.full_clean()
-        agency.save()
+        try:
+            with transaction.atomic():
+                agency.save()
+        except IntegrityError as error:
+            raise ValidationError({"name": "There is already an agency with that name."}) from error
         record(request, Action.CREATE, obj=agency)
         return agency
     locked = Agency.objects.select_for_update().get(pk=agency.pk)

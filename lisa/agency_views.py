@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,6 +48,9 @@ def agency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 fields=fields,
                 version=form.cleaned_data.get("version", ""),
             )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
         except actions.ConcurrentEditError as error:
             form.add_error(
                 None,

@@ -18,3 +18,11 @@ class TrainedUserBackend(ModelBackend):
         if user is None or not user.is_active or user.training_date is None:
             return None
         return user
+
+
+def lockout_username(request, credentials) -> str:
+    """The name failures are counted against: as the account is found, whatever its case."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username", "")
+    return str(username or "").strip().lower()[:150]

@@ -29,11 +29,11 @@ class DateField(DateInputField):
         day, month, year = (list(data_list) + [None, None, None])[:3]
         if not (day and month and year):
             return None
-        if len(str(year)) != 4:
+        if len(str(year)) != 4 or not 1900 <= int(year) <= 2999:
             raise ValidationError("The year must have 4 numbers, for example 2024")
         try:
             return dt.date(day=int(day), month=int(month), year=int(year))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise ValidationError("Enter a real date, for example 27 3 2024") from exc
 
     def validate(self, value):

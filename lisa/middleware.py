@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -16,6 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from lisa.access import ACCESS_ATTR
+from lisa.network import client_ip
 
 logger = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -24,8 +26,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 class RequestIdMiddleware:
     """Give every request an id, carried into its audit events and the X-Request-ID header.
 
-    Behind trusted proxies an incoming X-Request-ID is kept, so that one request can be followed
-    through the load balancer's logs and ours.
+    The id is always our own: a client cannot choose what the audit trail records. Behind
+    trusted proxies an incoming X-Request-ID is kept alongside, as ``request.upstream_request_id``,
+    so that one request can be followed through the load balancer's logs and ours.
     """
 
     def __init__(self, get_response):
@@ -33,10 +36,10 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        if settings.TRUSTED_PROXY_COUNT and _REQUEST_ID.match(incoming):
-            request.request_id = incoming
-        else:
-            request.request_id = uuid.uuid4().hex
+        request.upstream_request_id = (
+            incoming if settings.TRUSTED_PROXY_COUNT and _REQUEST_ID.match(incoming) else ""
+        )
+        request.request_id = uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
@@ -85,7 +88,7 @@ class SessionPolicyMiddleware:
         step = pending_step(request)
         if step is None:
             return None
-        allowed = {step, reverse("sign-out"), reverse("second-factor-setup")}
+        allowed = {step, reverse("sign-out")}
         if request.path in allowed or request.path.startswith(settings.STATIC_URL):
             return None
         return step
@@ -115,3 +118,12 @@ class AccessRuleMiddleware:
             details = dict(request.lisa_denied)
             record_denied(request, details.pop("reason"), **details)
         return None
+
+
+class AuditlogMiddleware(_AuditlogMiddleware):
+    """Field history records the same client address as the audit trail: the one taken safely
+    behind the configured proxies, never a forged X-Forwarded-For."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return client_ip(request)

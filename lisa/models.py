@@ -42,6 +42,9 @@ class Agency(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("name"), name="agency_name_ci_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name

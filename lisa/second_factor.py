@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
+from django_otp.util import random_hex
 
 from audit.models import Action, Outcome
 from audit.services import record
@@ -31,6 +33,7 @@ from lisa.access import signed_in
 from lisa.forms import helper
 
 SESSION_HAS_DEVICE = "lisa_has_second_factor"
+SESSION_NEW_KEY = "lisa_new_second_factor_key"
 
 
 class CodeForm(forms.Form):
@@ -120,17 +123,22 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 def setup(request: HttpRequest) -> HttpResponse:
-    """Any signed-in person: set up (or replace) their authenticator app."""
-    with transaction.atomic():
-        device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=request.user, name="LISA", confirmed=False)
+    """Any signed-in person without a device, or one who has passed their current device's
+    check: set up (or move to a new phone) their authenticator app. A password alone never
+    replaces a device."""
+    if has_device(request) and not request.user.is_verified():
+        return redirect_to_login(_next_url(request), reverse("second-factor"))
+    # The new key waits in the session until a code proves the app has it: a GET writes nothing.
+    key = request.session.get(SESSION_NEW_KEY) or random_hex(20)
+    request.session[SESSION_NEW_KEY] = key
+    device = TOTPDevice(user=request.user, name="LISA", key=key, confirmed=True)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
-            TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            with transaction.atomic():
+                TOTPDevice.objects.filter(user=request.user).delete()
+                device.save()
+            del request.session[SESSION_NEW_KEY]
             request.session[SESSION_HAS_DEVICE] = True
             otp_login(request, device)
             record(request, Action.UPDATE, obj=request.user, detail={"second_factor": "set up"})

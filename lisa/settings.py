@@ -104,7 +104,7 @@ MIDDLEWARE = [
     "lisa.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "lisa.middleware.AuditlogMiddleware",
     "lisa.middleware.AccessRuleMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -182,6 +182,8 @@ AXES_FAILURE_LIMIT = int(env("LISA_LOCKOUT_FAILURES", "5") or 5)
 AXES_COOLOFF_TIME = float(env("LISA_LOCKOUT_MINUTES", "30") or 30) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lisa.network.client_ip"
+# Sign-in names are not case sensitive, so neither is the count of failures.
+AXES_USERNAME_CALLABLE = "lisa.auth.lockout_username"
 AXES_LOCKOUT_CALLABLE = "lisa.views.locked_out"
 AXES_VERBOSE = False
 

@@ -49,8 +49,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
         users = users.filter(is_active=True, training_date__isnull=False)
     elif status == "deactivated":
         users = users.filter(is_active=False)
-    if agency_id.isdigit() and request.user.is_central_team:
-        users = users.filter(agency_id=int(agency_id))
+    if agency_id.isascii() and agency_id.isdigit() and request.user.is_central_team:
+        users = users.filter(agency_id=int(agency_id[:18]))
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
     if query:
         record(request, Action.SEARCH, object_type="lisa.user", detail={"q": query})
@@ -209,9 +209,11 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def user_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Designated officers (own agency) and the central team."""
     target = user_for_manager(request, pk)
-    actions.send_set_password_email(request, target)
-    record(request, Action.UPDATE, obj=target, detail={"password_link_sent": True})
-    messages.success(request, f"A link to choose a password has been sent to {target.email}.")
+    if actions.send_set_password_email(request, target):
+        record(request, Action.UPDATE, obj=target, detail={"password_link_sent": True})
+        messages.success(request, f"A link to choose a password has been sent to {target.email}.")
+    else:
+        messages.error(request, "The email could not be sent. Check the address and try again.")
     return redirect("users:detail", pk=target.pk)
 
 

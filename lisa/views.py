@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditEvent, Outcome
-from audit.services import record_denied
+from audit.models import Action, AuditEvent, Outcome
+from audit.services import record, record_denied
 from lisa.access import public, signed_in
 from lisa.forms import SignInForm
 from lisa.models import Agency, Role, User
@@ -54,35 +54,56 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 # --- setting and changing passwords ---------------------------------------------------------
 
-set_password = public(
-    never_cache(
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="lisa/set_password.html",
-            success_url=reverse_lazy("set-password-done"),
+
+class _SetPasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "lisa/set_password.html"
+    success_url = reverse_lazy("set-password-done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(
+            self.request, Action.UPDATE, obj=form.user, user=form.user, detail={"password": "set"}
         )
-    )
-)
+        return response
+
+
+class _ForgottenPasswordView(auth_views.PasswordResetView):
+    template_name = "lisa/forgotten_password.html"
+    email_template_name = "lisa/email/reset_password.txt"
+    subject_template_name = "lisa/email/reset_password_subject.txt"
+    success_url = reverse_lazy("forgotten-password-sent")
+
+    def form_valid(self, form):
+        # Which address was asked for is recorded, not whether it belongs to anyone.
+        record(
+            self.request,
+            Action.UPDATE,
+            object_type="lisa.user",
+            detail={"password_reset_requested_for": form.cleaned_data["email"][:254]},
+        )
+        return super().form_valid(form)
+
+
+class _ChangePasswordView(auth_views.PasswordChangeView):
+    template_name = "lisa/change_password.html"
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(self.request, Action.UPDATE, obj=form.user, detail={"password": "changed"})
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+set_password = public(never_cache(_SetPasswordView.as_view()))
 set_password_done = public(
     auth_views.PasswordResetCompleteView.as_view(template_name="lisa/set_password_done.html")
 )
-forgotten_password = public(
-    never_cache(
-        auth_views.PasswordResetView.as_view(
-            template_name="lisa/forgotten_password.html",
-            email_template_name="lisa/email/reset_password.txt",
-            subject_template_name="lisa/email/reset_password_subject.txt",
-            success_url=reverse_lazy("forgotten-password-sent"),
-        )
-    )
-)
+forgotten_password = public(never_cache(_ForgottenPasswordView.as_view()))
 forgotten_password_sent = public(
     auth_views.PasswordResetDoneView.as_view(template_name="lisa/forgotten_password_sent.html")
 )
-change_password = signed_in(
-    auth_views.PasswordChangeView.as_view(
-        template_name="lisa/change_password.html", success_url=reverse_lazy("account")
-    )
-)
+change_password = signed_in(_ChangePasswordView.as_view())
 
 
 # --- pages ---------------------------------------------------------------------------------

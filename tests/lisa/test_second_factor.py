@@ -74,11 +74,11 @@ def test_when_required_a_person_without_a_device_must_set_one_up(client_for, ama
     assert "<svg" in page
     secret = re.search(r'data-testid="otp-secret">([A-Z2-7 ]+)<', page).group(1)
     assert len(secret.replace(" ", "")) >= 32
-    device = TOTPDevice.objects.get(user=amara, confirmed=False)
+    assert not TOTPDevice.objects.filter(user=amara).exists()  # nothing stored before a code
+    device = TOTPDevice(user=amara, key=client.session["lisa_new_second_factor_key"])
     response = client.post("/account/two-step-verification/", {"code": code_for(device)})
     assert response.status_code == 302
-    device.refresh_from_db()
-    assert device.confirmed
+    assert TOTPDevice.objects.get(user=amara).confirmed
     assert client.get("/").status_code == 200
 
 
@@ -101,3 +101,33 @@ def test_another_agencys_officer_cannot_reset(client_for, amara, helen, amara_de
     response = client_for(helen).post(f"/users/{amara.pk}/reset-two-step/")
     assert response.status_code == 404
     assert TOTPDevice.objects.filter(user=amara).exists()
+
+
+def test_a_password_alone_cannot_replace_the_authenticator_app(client_for, amara, amara_device):
+    client = client_for(amara)
+    response = client.get("/account/two-step-verification/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/code/")
+    response = client.post("/account/two-step-verification/", {"code": "123456"})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=amara).count() == 1
+    assert TOTPDevice.objects.get(user=amara) == amara_device
+
+
+def test_looking_at_the_set_up_page_writes_nothing(client_for, amara):
+    client = client_for(amara)
+    assert client.get("/account/two-step-verification/").status_code == 200
+    assert not TOTPDevice.objects.filter(user=amara).exists()
+
+
+def test_a_verified_person_moves_to_a_new_phone(client_for, amara, amara_device):
+    client = client_for(amara)
+    client.post("/sign-in/code/", {"code": code_for(amara_device)})
+    page = client.get("/account/two-step-verification/").content.decode()
+    assert "<svg" in page
+    key = client.session["lisa_new_second_factor_key"]
+    new = TOTPDevice(user=amara, key=key)
+    assert (
+        client.post("/account/two-step-verification/", {"code": code_for(new)}).status_code == 302
+    )
+    assert TOTPDevice.objects.get(user=amara).key == key

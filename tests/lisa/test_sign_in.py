@@ -201,3 +201,41 @@ def test_deactivation_ends_existing_sessions_at_once(client, client_for, amara, 
     response = other.post(f"/users/{amara.pk}/deactivate/", {"reason": "Left the service"})
     assert response.status_code == 302
     assert amara_client.get("/").status_code == 302
+
+
+def test_changing_the_case_of_the_username_does_not_escape_the_lockout(client, amara):
+    for variant in ("amara.okafor", "AMARA.okafor", "Amara.Okafor", "aMaRa.OkAfOr", "AMARA.OKAFOR"):
+        sign_in(client, variant, "wrong-password", REMOTE_ADDR="10.0.0.7")
+    response = sign_in(client, "amara.OKAFOR", REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 429
+
+
+def test_request_ids_are_never_taken_from_the_client(client, amara):
+    sign_in(client, "amara.okafor", HTTP_X_REQUEST_ID="chosen-by-the-client")
+    event = AuditEvent.objects.get(action=Action.SIGN_IN)
+    assert event.request_id != "chosen-by-the-client"
+    assert len(event.request_id) == 32
+
+
+def test_field_history_records_the_real_client_address(client_for, personas):
+    from auditlog.models import LogEntry
+
+    amara, priya = personas["amara"], personas["priya"]
+    client = client_for(priya)
+    client.post(
+        f"/users/{amara.pk}/edit/",
+        {
+            "first_name": amara.first_name,
+            "last_name": amara.last_name,
+            "email": amara.email,
+            "job_title": "Changed",
+            "phone": "",
+            "agency": amara.agency_id,
+            "roles": amara.roles,
+            "version": amara.updated_at.isoformat(),
+        },
+        HTTP_X_FORWARDED_FOR="6.6.6.6",
+    )
+    entry = LogEntry.objects.get_for_object(amara).latest("timestamp")
+    assert entry.changes_dict["job_title"][1] == "Changed"
+    assert entry.remote_addr == "127.0.0.1"

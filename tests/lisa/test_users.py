@@ -266,3 +266,92 @@ class TestAgencies:
             "/agencies/new/", {"name": "lewisham youth service", "agency_type": "other"}
         )
         assert "already an agency with that name" in duplicate.content.decode()
+
+
+class TestPrivilegedColleagues:
+    """A designated officer never manages a central-team or system-administrator account,
+    even in their own agency, and never takes away roles they could not give."""
+
+    @pytest.fixture
+    def central_colleague(self, agencies):
+        from tests.conftest import make_user
+
+        return make_user("nadia.hassan", agencies["health"], [Role.PRACTITIONER, Role.CENTRAL_TEAM])
+
+    def test_officer_cannot_open_or_change_a_central_team_colleague(
+        self, client_for, personas, central_colleague
+    ):
+        client = client_for(personas["priya"])
+        assert "Nadia" not in client.get("/users/").content.decode()
+        for path in ("", "edit/", "training/", "deactivate/"):
+            assert client.get(f"/users/{central_colleague.pk}/{path}").status_code == 404
+        assert client.post(f"/users/{central_colleague.pk}/send-password-link/").status_code == 404
+        assert client.post(f"/users/{central_colleague.pk}/reset-two-step/").status_code == 404
+
+    def test_central_team_edit_keeps_roles_it_can_give(
+        self, client_for, personas, central_colleague
+    ):
+        response = client_for(personas["morgan"]).post(
+            f"/users/{central_colleague.pk}/edit/",
+            {
+                "first_name": "Nadia",
+                "last_name": "Hassan",
+                "email": "nadia@example.org",
+                "job_title": "",
+                "phone": "",
+                "agency": central_colleague.agency_id,
+                "roles": ["practitioner"],
+                "version": central_colleague.updated_at.isoformat(),
+            },
+        )
+        assert response.status_code == 302
+        central_colleague.refresh_from_db()
+        assert central_colleague.roles == ["practitioner"]
+
+    def test_email_change_is_told_to_the_old_address(
+        self, client_for, personas, django_capture_on_commit_callbacks
+    ):
+        amara = personas["amara"]
+        client = client_for(personas["priya"])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                f"/users/{amara.pk}/edit/",
+                {
+                    "first_name": amara.first_name,
+                    "last_name": amara.last_name,
+                    "email": "somewhere.else@example.org",
+                    "job_title": "",
+                    "phone": "",
+                    "agency": amara.agency_id,
+                    "roles": amara.roles,
+                    "version": amara.updated_at.isoformat(),
+                },
+            )
+        assert [m.to for m in mail.outbox] == [["amara.okafor@example.org"]]
+        assert "changed" in mail.outbox[0].body
+
+
+class TestOddInput:
+    def test_odd_agency_filter_is_ignored(self, client_for, personas):
+        assert client_for(personas["morgan"]).get("/users/?agency=²").status_code == 200
+
+    @pytest.mark.parametrize(
+        ("day", "month", "year"), [("99999999999999999999", "1", "2026"), ("1", "1", "0001")]
+    )
+    def test_absurd_dates_are_refused_not_crashed(self, client_for, personas, day, month, year):
+        jordan = personas["jordan"]
+        response = client_for(personas["helen"]).post(
+            f"/users/{jordan.pk}/training/",
+            {"training_date_0": day, "training_date_1": month, "training_date_2": year},
+        )
+        assert response.status_code == 200
+        assert "There is a problem" in response.content.decode()
+
+    def test_failing_mail_server_is_explained_not_crashed(self, client_for, personas, settings):
+        settings.EMAIL_BACKEND = "tests.lisa.failing_mail.Backend"
+        amara = personas["amara"]
+        response = client_for(personas["priya"]).post(
+            f"/users/{amara.pk}/send-password-link/", follow=True
+        )
+        assert response.status_code == 200
+        assert "could not be sent" in response.content.decode()
