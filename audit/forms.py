@@ -42,6 +42,28 @@ class AuditFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
+        for name, value in (("date_from", start), ("date_to", end)):
+            if value and not 2000 <= value.year <= 2999:
+                self.add_error(name, "Enter a date between the years 2000 and 2999")
+                data[name] = None
+        start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The ‘to’ date must be the same as or after the ‘from’ date")
         return data
+
+
+class AlertReviewForm(forms.Form):
+    note = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Review note",
+        help_text="What you checked and what, if anything, was done.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from crispy_forms_gds.layout import Field
+
+        from lisa.forms import helper
+
+        self.helper = helper(Field.textarea("note"), submit="Mark as reviewed")

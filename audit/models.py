@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Action(models.TextChoices):
@@ -81,3 +82,73 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username or 'anonymous'} {self.action}"
+
+
+class AlertKind(models.TextChoices):
+    BREAK_GLASS = "break_glass", "Break-glass access"
+    SELF_CLAIM = "self_claim", "Self-claimed involvement"
+    UNUSUAL_VOLUME = "unusual_volume", "Unusual volume of access"
+
+
+class Alert(models.Model):
+    """Something the central team must review: a break-glass access, a practitioner saying they
+    work with a child, or one person opening an unusual number of records.
+
+    Unlike audit events, an alert changes once: when it is marked reviewed, with a note.
+    """
+
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    child = models.ForeignKey(
+        "children.Child",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        help_text="The person whose action raised the alert",
+    )
+    reason_category = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts_reviewed",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["-created_at"],
+                name="alert_open",
+                condition=models.Q(reviewed_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[value for value, _ in AlertKind.choices]),
+                name="alert_kind_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reviewed_at__isnull=True)
+                | (models.Q(reviewed_by__isnull=False) & ~models.Q(review_note="")),
+                name="alert_review_has_reviewer_and_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.reviewed_at is None

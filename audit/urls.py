@@ -6,4 +6,6 @@ app_name = "audit"
 urlpatterns = [
     path("", views.events, name="events"),
     path("export.csv", views.export_csv, name="export"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
 ]

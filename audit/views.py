@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from audit.forms import AuditFilterForm
-from audit.models import Action, AuditEvent
+from audit.actions import review_alert
+from audit.forms import AlertReviewForm, AuditFilterForm
+from audit.models import Action, Alert, AlertKind, AuditEvent
 from audit.services import record
-from lisa.access import role_required
+from lisa.access import deny, role_required
 from lisa.models import Role
 
 PAGE_SIZE = 50
@@ -90,6 +94,15 @@ def events(request: HttpRequest) -> HttpResponse:
     )
 
 
+def safe_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: text that a client could have chosen
+    (a browser name, a typed username) may begin with = + - @, so such cells get a leading '."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -108,7 +121,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         yield writer.writerow(CSV_COLUMNS)
         for event in queryset.iterator(chunk_size=2000):
             yield writer.writerow(
-                [
+                safe_cell(value)
+                for value in [
                     event.pk,
                     event.at.astimezone(dt.UTC).isoformat(),
                     event.username,
@@ -123,7 +137,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
                     event.request_id,
                     event.path,
                     event.user_agent,
-                    event.detail,
+                    json.dumps(event.detail, ensure_ascii=False, sort_keys=True),
                 ]
             )
 
@@ -131,3 +145,67 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="lisa-audit-{stamp}.csv"'
     return response
+
+
+# --- alerts for the central team to review ----------------------------------------------------
+
+
+@role_required(Role.CENTRAL_TEAM)
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Central team: break-glass, self-claimed involvement and unusual-volume alerts."""
+    status = request.GET.get("status", "open")
+    kind = request.GET.get("kind", "")
+    queryset = Alert.objects.select_related("child", "user", "user__agency", "reviewed_by")
+    if status == "open":
+        queryset = queryset.filter(reviewed_at__isnull=True)
+    elif status == "reviewed":
+        queryset = queryset.filter(reviewed_at__isnull=False)
+    if kind in AlertKind.values:
+        queryset = queryset.filter(kind=kind)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    record(
+        request,
+        Action.VIEW,
+        object_type="audit.alert",
+        detail={"status": status, "kind": kind, "page": page.number},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/alerts.html",
+        {
+            "page": page,
+            "status": status,
+            "kind": kind,
+            "kinds": AlertKind.choices,
+            "query": query.urlencode(),
+            "open_count": Alert.objects.filter(reviewed_at__isnull=True).count(),
+        },
+    )
+
+
+@role_required(Role.CENTRAL_TEAM)
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Central team: one alert, and marking it reviewed with a note."""
+    alert = (
+        Alert.objects.select_related("child", "user", "user__agency", "reviewed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if alert is None:
+        deny(request, "no such alert", not_found=True, object_type="audit.alert", object_id=pk)
+    form = AlertReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_alert(
+                request=request, by=request.user, alert=alert, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "The alert has been marked as reviewed.")
+            return redirect("audit:alerts")
+    record(request, Action.VIEW, obj=alert, child=alert.child_id)
+    return render(request, "audit/alert_detail.html", {"alert": alert, "form": form})

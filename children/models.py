@@ -1,1 +1,392 @@
-"""Children and families: records arrive with their own capability."""
+"""The child index: children, the people with parental responsibility for them, their families
+and the practitioners involved with them.
+
+Nothing about a child is ever deleted by a user: a wrong entry is marked "entered in error" with
+a reason and stays in the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from children import matching
+from children.validators import (
+    format_nhs_number,
+    new_lisa_ref,
+    normalise_postcode,
+    postcode_district,
+    validate_nhs_number,
+    validate_postcode,
+    validate_upn,
+)
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class ChildStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    MOVED_OUT = "moved_out", "Moved out of area"
+    CLOSED = "closed", "Closed"
+    ARCHIVED = "archived", "Archived"
+
+
+class Family(models.Model):
+    """A household: the children in it are siblings on LISA, so a practitioner sees who else
+    works with the family."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "families"
+
+    def __str__(self) -> str:
+        return f"Family {self.pk}"
+
+
+class Child(models.Model):
+    """A child or young person known to LISA. The index card is shown to any practitioner; the
+    full record only to those with a legitimate relationship (see children/rules.py)."""
+
+    lisa_ref = models.CharField("LISA reference", max_length=9, unique=True, editable=False)
+    forenames = models.CharField(max_length=100)
+    surname = models.CharField(max_length=100)
+    other_names = models.CharField(
+        max_length=200, blank=True, help_text="Other names the child is known by"
+    )
+    date_of_birth = models.DateField(db_index=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices)
+    address_line_1 = models.CharField("address line 1", max_length=120, blank=True)
+    address_line_2 = models.CharField("address line 2", max_length=120, blank=True)
+    town = models.CharField("town or city", max_length=80, blank=True)
+    postcode = models.CharField(
+        max_length=8, blank=True, db_index=True, validators=[validate_postcode]
+    )
+    postcode_district = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    nhs_number = models.CharField(
+        "NHS number", max_length=10, blank=True, validators=[validate_nhs_number]
+    )
+    upn = models.CharField(
+        "Unique Pupil Number", max_length=13, blank=True, validators=[validate_upn]
+    )
+    school = models.CharField(max_length=200, blank=True)
+    first_language = models.CharField(max_length=60, blank=True)
+    interpreter_needed = models.BooleanField(default=False)
+    shielded = models.BooleanField(
+        default=False,
+        help_text="The address is hidden from everyone but the central team and the "
+        "practitioners involved (for example when fleeing domestic abuse).",
+    )
+    status = models.CharField(max_length=12, choices=ChildStatus.choices, default="active")
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    search_keys = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["surname", "forenames", "pk"]
+        verbose_name_plural = "children"
+        indexes = [
+            GinIndex(fields=["search_keys"], name="child_search_keys_gin"),
+            models.Index(fields=["surname", "forenames"], name="child_name"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nhs_number"],
+                condition=~Q(nhs_number="") & Q(merged_into__isnull=True),
+                name="child_nhs_number_unique",
+                violation_error_message="Another child on LISA already has this NHS number.",
+            ),
+            models.UniqueConstraint(
+                fields=["upn"],
+                condition=~Q(upn="") & Q(merged_into__isnull=True),
+                name="child_upn_unique",
+                violation_error_message="Another child on LISA already has this Unique Pupil "
+                "Number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(nhs_number="") | Q(nhs_number__regex=r"^[0-9]{10}$"),
+                name="child_nhs_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(upn="") | Q(upn__regex=r"^[A-Z][0-9]{11}[0-9A-Z]$"),
+                name="child_upn_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(lisa_ref__regex=r"^L[0-9]{7}[A-Z]$"), name="child_lisa_ref_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[value for value, _ in ChildStatus.choices]),
+                name="child_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(gender__in=[value for value, _ in Gender.choices]),
+                name="child_gender_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__gte=dt.date(1900, 1, 1)),
+                name="child_date_of_birth_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="child_not_merged_into_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(merged_at__isnull=False),
+                name="child_merge_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.forenames} {self.surname}"
+
+    def save(self, *args, **kwargs):
+        self.postcode = normalise_postcode(self.postcode) if self.postcode else ""
+        self.postcode_district = postcode_district(self.postcode) if self.postcode else ""
+        self.search_keys = matching.child_keys(self.forenames, self.surname, self.other_names)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "postcode",
+                "postcode_district",
+                "search_keys",
+            }
+        if self.lisa_ref:
+            return super().save(*args, **kwargs)
+        # A new reference: try again on the rare clash with an existing one.
+        for _ in range(10):
+            self.lisa_ref = new_lisa_ref()
+            if Child.objects.filter(lisa_ref=self.lisa_ref).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError as error:
+                if "lisa_ref" not in str(error):
+                    raise
+        raise IntegrityError("Could not find a free LISA reference")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.forenames} {self.surname}"
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def nhs_number_display(self) -> str:
+        """The NHS number as it is printed: 943 476 5919."""
+        return format_nhs_number(self.nhs_number)
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [
+            part
+            for part in (self.address_line_1, self.address_line_2, self.town, self.postcode)
+            if part
+        ]
+
+    @property
+    def version(self) -> str:
+        return self.updated_at.isoformat() if self.updated_at else ""
+
+
+class ParentalResponsibility(models.Model):
+    """A person with parental responsibility for the child."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="parents")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(
+        max_length=60, help_text="For example: mother, father, grandmother, special guardian"
+    )
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["entered_in_error", "name", "pk"]
+        verbose_name = "person with parental responsibility"
+        verbose_name_plural = "people with parental responsibility"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entered_in_error=False) | ~Q(error_reason=""),
+                name="pr_error_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship})"
+
+    @property
+    def version(self) -> str:
+        return self.updated_at.isoformat() if self.updated_at else ""
+
+
+class HowBegan(models.TextChoices):
+    CONCERN = "concern", "Logged a concern"
+    LEAD_PROFESSIONAL = "lead_professional", "Added by the lead professional"
+    SELF_CLAIM = "self_claim", "Said they work with the child"
+    MEETING = "meeting", "Named in a meeting or plan"
+
+
+class InvolvementQuerySet(models.QuerySet):
+    def active(self):
+        """Involvements that give full access now: not ended, not entered in error, and the
+        practitioner still active and still with the agency they were involved for."""
+        return self.filter(
+            ended_at__isnull=True,
+            entered_in_error=False,
+            practitioner__is_active=True,
+            practitioner__agency_id=models.F("agency_id"),
+        )
+
+
+class Involvement(models.Model):
+    """A practitioner's work with a child, for an agency."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="involvements")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="involvements"
+    )
+    agency = models.ForeignKey("lisa.Agency", on_delete=models.PROTECT, related_name="involvements")
+    role = models.CharField(
+        "role with the child", max_length=120, help_text="For example: health visitor"
+    )
+    started_on = models.DateField(default=timezone.localdate)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=500, blank=True)
+    lead_professional = models.BooleanField(default=False)
+    how_began = models.CharField(max_length=20, choices=HowBegan.choices)
+    reason = models.CharField(
+        max_length=1000, blank=True, help_text="Why the practitioner said they work with the child"
+    )
+    entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvolvementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-lead_professional", "started_on", "pk"]
+        indexes = [
+            models.Index(fields=["child", "practitioner"], name="involvement_child_user"),
+            models.Index(fields=["practitioner", "ended_at"], name="involvement_user_open"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "practitioner"],
+                condition=Q(ended_at__isnull=True, entered_in_error=False),
+                name="involvement_one_open_per_practitioner",
+                violation_error_message="This practitioner is already involved with the child.",
+            ),
+            models.CheckConstraint(
+                condition=Q(how_began__in=[value for value, _ in HowBegan.choices]),
+                name="involvement_how_began_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(how_began="self_claim") | ~Q(reason=""),
+                name="involvement_self_claim_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(entered_in_error=False) | ~Q(error_reason=""),
+                name="involvement_error_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} ({self.agency}) with {self.child}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None and not self.entered_in_error
+
+
+class BreakGlassCategory(models.TextChoices):
+    SAFEGUARDING = "safeguarding", "Immediate safeguarding concern"
+    NEW_CASE = "new_case", "Starting work with the child; involvement not yet recorded"
+    COVER = "cover", "Covering for an absent colleague"
+    EMERGENCY = "emergency", "Medical or other emergency"
+    OTHER = "other", "Other"
+
+
+BREAK_GLASS_HOURS = 24
+
+
+class BreakGlassQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(expires_at__gt=timezone.now())
+
+
+class BreakGlass(models.Model):
+    """A practitioner with no involvement opened a child's full record after stating why.
+
+    Access lasts 24 hours; every view in it is audited with the reason and the central team gets
+    an alert to review.
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="break_glass_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    category = models.CharField(max_length=20, choices=BreakGlassCategory.choices)
+    reason = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = BreakGlassQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "break-glass access"
+        indexes = [
+            models.Index(fields=["user", "child", "expires_at"], name="break_glass_lookup"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="break_glass_expires_after_start",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="break_glass_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.child} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -149,14 +149,17 @@ def _candidates_by_name(query: ParsedQuery, base):
     base = base.only(*RANKING_FIELDS)
     seen: dict[int, object] = {}
 
-    def take(queryset):
-        for child in queryset[:CANDIDATE_CAP]:
+    def take(queryset, cap: int = CANDIDATE_CAP):
+        for child in queryset[:cap]:
             seen.setdefault(child.pk, child)
 
     sounds_alike = sorted(k for k in pairs if k.startswith("fs:"))
     typo_tolerant = sorted(k for k in pairs if not k.startswith("fs:"))
     if sounds_alike:
-        take(base.filter(search_keys__overlap=sounds_alike))
+        # With a date of birth the probe by date below does the precise work; this one only
+        # keeps a child whose date was typed wrongly within reach.
+        cap = CANDIDATE_CAP // 4 if query.date_of_birth else CANDIDATE_CAP
+        take(base.filter(search_keys__overlap=sounds_alike), cap)
     if singles:
         narrowed = base.filter(search_keys__overlap=sorted(singles))
         if query.date_of_birth:

@@ -1,4 +1,34 @@
-from django.urls import path  # noqa: F401
+"""The child index: search, add, index card, full record, changes, involvement, break glass."""
+
+from django.urls import path
+
+from children import views
 
 app_name = "children"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("new/", views.add, name="add"),
+    path("ref/<str:ref>/", views.by_reference, name="by-ref"),
+    path("<int:pk>/", views.card, name="card"),
+    path("<int:pk>/record/", views.full_record, name="record"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/break-glass/", views.break_glass, name="break-glass"),
+    path("<int:pk>/involvement/claim/", views.claim, name="claim"),
+    path("<int:pk>/involvement/add/", views.add_involvement, name="add-involvement"),
+    path("<int:pk>/involvement/<int:item_pk>/end/", views.end_involvement, name="end-involvement"),
+    path(
+        "<int:pk>/involvement/<int:item_pk>/entered-in-error/",
+        views.involvement_error,
+        name="involvement-error",
+    ),
+    path("<int:pk>/parents/new/", views.parent_add, name="add-parent"),
+    path("<int:pk>/parents/<int:item_pk>/edit/", views.parent_edit, name="edit-parent"),
+    path(
+        "<int:pk>/parents/<int:item_pk>/entered-in-error/",
+        views.parent_error,
+        name="parent-error",
+    ),
+    path("<int:pk>/family/", views.family, name="family"),
+    path("<int:pk>/family/leave/", views.leave_family, name="leave-family"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
+]

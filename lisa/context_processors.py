@@ -11,15 +11,20 @@ def navigation(user, path: str) -> list[dict]:
     if not user.is_authenticated:
         return []
     items = [("Home", reverse("home"))]
+    if user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
+        items.append(("Children", reverse("children:search")))
     if user.has_role(Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
         items.append(("Users", reverse("users:list")))
         items.append(("Audit", reverse("audit:events")))
     if user.is_central_team:
+        items.append(("Alerts", reverse("audit:alerts")))
         items.append(("Agencies", reverse("agencies:list")))
     items.append(("Your account", reverse("account")))
     nav = []
     for label, url in items:
         active = path == url if url == "/" else path.startswith(url)
+        if label == "Audit" and path.startswith(reverse("audit:alerts")):
+            active = False
         nav.append({"label": label, "url": url, "active": active})
     return nav
 

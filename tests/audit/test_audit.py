@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django.db import connection, transaction
@@ -42,7 +43,11 @@ class TestAppendOnly:
         assert AuditEvent.objects.filter(pk=event.pk).exists()
 
     def test_raw_sql_update_is_refused_too(self, event):
-        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute("UPDATE audit_auditevent SET username = 'someone-else'")
 
 
@@ -139,3 +144,35 @@ class TestScreens:
             response = client.get("/audit/")
         assert response.status_code == 200
         assert "Next" in response.content.decode()
+
+
+def test_csv_cells_cannot_be_run_as_spreadsheet_formulas(client, client_for, personas):
+    client.post(
+        "/sign-in/",
+        {"username": "=cmd|' /C calc'!A0", "password": "x"},
+        HTTP_USER_AGENT='=HYPERLINK("http://evil.example","x")',
+    )
+    response = client_for(personas["morgan"]).get("/audit/export.csv?action=sign_in_failed")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows, "the failed sign-in should be exported"
+    row = rows[0]
+    assert row["user_agent"].startswith("'=HYPERLINK")
+    assert json.loads(row["detail"])["username"] == "=cmd|' /C calc'!A0"  # JSON, kept exact
+
+
+def test_absurd_dates_in_the_filter_are_explained(client_for, personas):
+    body = client_for(personas["morgan"]).get("/audit/?date_to=31/12/9999").content.decode()
+    assert "between the years 2000 and 2999" in body
+
+
+def test_field_history_is_append_only_too(amara):
+    from auditlog.models import LogEntry
+
+    amara.job_title = "Changed"
+    amara.save()
+    entry = LogEntry.objects.get_for_object(amara).latest("timestamp")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).update(changes="{}")
+    assert LogEntry.objects.filter(pk=entry.pk).exists()

@@ -355,3 +355,14 @@ class TestOddInput:
         )
         assert response.status_code == 200
         assert "could not be sent" in response.content.decode()
+
+
+def test_central_team_home_lists_refusals_of_every_kind(client_for, personas):
+    client_for(personas["amara"]).get("/users/")  # a refusal with no username in its detail
+    from django.test import Client
+
+    anonymous = Client()
+    anonymous.post("/sign-in/", {"username": "nobody.here", "password": "wrong"})
+    page = client_for(personas["morgan"]).get("/").content.decode()
+    assert "amara.okafor" in page
+    assert "nobody.here" in page

@@ -1,0 +1,694 @@
+"""Every change to a child's record goes through these functions.
+
+Each is one transaction that checks the rule, validates, saves and writes its audit event;
+views never save these models themselves. Nothing is deleted: wrong entries are marked
+"entered in error" with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import Action, Alert, AlertKind
+from audit.services import record
+from children import rules
+from children.models import (
+    BREAK_GLASS_HOURS,
+    BreakGlass,
+    Child,
+    ChildStatus,
+    Family,
+    HowBegan,
+    Involvement,
+    ParentalResponsibility,
+)
+from children.validators import compact_nhs_number, compact_upn, normalise_postcode
+from lisa.actions import ConcurrentEditError
+from lisa.models import User
+
+__all__ = ["ConcurrentEditError"]
+
+# Break-glass grants by one person within a day that raise an "unusual volume" alert.
+UNUSUAL_VOLUME_PER_DAY = 3
+# Index cards of children a person does not work with, opened within an hour, that do too.
+UNUSUAL_CARDS_PER_HOUR = 30
+
+CHILD_FIELDS = (
+    "forenames",
+    "surname",
+    "other_names",
+    "date_of_birth",
+    "gender",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "nhs_number",
+    "upn",
+    "school",
+    "first_language",
+    "interpreter_needed",
+    "shielded",
+    "status",
+)
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def check_date_of_birth(born: dt.date | None) -> None:
+    """A date of birth must be in the past and give an age under 18."""
+    if born is None:
+        return
+    today = timezone.localdate()
+    if born > today:
+        raise ValidationError({"date_of_birth": "Date of birth must be today or in the past"})
+    if age_on(born, today) >= 18:
+        raise ValidationError(
+            {
+                "date_of_birth": "LISA is for children and young people under 18: this date of "
+                f"birth gives an age of {age_on(born, today)}"
+            }
+        )
+
+
+def _clean_identifiers(values: dict[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    if "nhs_number" in values:
+        values["nhs_number"] = compact_nhs_number(values["nhs_number"] or "")
+    if "upn" in values:
+        values["upn"] = compact_upn(values["upn"] or "")
+    if "postcode" in values:
+        values["postcode"] = normalise_postcode(values["postcode"]) if values["postcode"] else ""
+    for name in ("forenames", "surname", "other_names"):
+        if name in values:
+            values[name] = " ".join((values[name] or "").split())
+    return values
+
+
+def _full_clean(child: Child) -> None:
+    try:
+        child.full_clean(exclude=["lisa_ref"])
+    except ValidationError as error:
+        # The database constraints' messages belong beside the fields they are about.
+        if hasattr(error, "error_dict") and "__all__" in error.error_dict:
+            fixed: dict[str, list] = {k: v for k, v in error.error_dict.items() if k != "__all__"}
+            for item in error.error_dict["__all__"]:
+                text = " ".join(item.messages)
+                key = "nhs_number" if "NHS" in text else "upn" if "Pupil" in text else "__all__"
+                fixed.setdefault(key, []).append(item)
+            raise ValidationError(fixed) from error
+        raise
+
+
+@transaction.atomic
+def create_child(
+    *,
+    request: HttpRequest,
+    by: User,
+    values: dict[str, Any],
+    matches_shown: list[Child] | None = None,
+) -> Child:
+    """Add a child. ``matches_shown`` are the likely matches the practitioner saw and said were
+    not this child: that choice is audited with the new record."""
+    if not rules.works_with_children(by):
+        raise PermissionDenied("You may not add children to LISA.")
+    values = _clean_identifiers(values)
+    values.pop("status", None)
+    check_date_of_birth(values.get("date_of_birth"))
+    child = Child(**{k: v for k, v in values.items() if k in CHILD_FIELDS}, created_by=by)
+    _full_clean(child)
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            "Another child on LISA has this NHS number or Unique Pupil Number."
+        ) from error
+    detail: dict[str, Any] = {"lisa_ref": child.lisa_ref}
+    if matches_shown:
+        detail["none_of_these"] = [
+            {"id": match.pk, "lisa_ref": match.lisa_ref} for match in matches_shown
+        ]
+    record(request, Action.CREATE, obj=child, child=child, detail=detail)
+    if matches_shown:
+        # The practitioner's "none of these" is its own event on each record they set aside.
+        for match in matches_shown:
+            record(
+                request,
+                Action.VIEW,
+                obj=match,
+                child=match,
+                detail={"view": "duplicate check", "not_the_same_as": child.lisa_ref},
+            )
+    return child
+
+
+@transaction.atomic
+def update_child(
+    *, request: HttpRequest, by: User, child: Child, version: str, changes: dict[str, Any]
+) -> Child:
+    """Change a child's details. Refused if someone else saved them since ``version``."""
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if not rules.can_edit(by, locked):
+        raise PermissionDenied("You may not change this child's record.")
+    if locked.version != version:
+        raise ConcurrentEditError(locked)
+    changes = _clean_identifiers(changes)
+    changed: dict[str, list[str]] = {}
+    for name in CHILD_FIELDS:
+        if name in changes and getattr(locked, name) != changes[name]:
+            changed[name] = [str(getattr(locked, name)), str(changes[name])]
+            setattr(locked, name, changes[name])
+    if not changed:
+        return locked
+    if "date_of_birth" in changed:
+        check_date_of_birth(locked.date_of_birth)
+    _full_clean(locked)
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            "Another child on LISA has this NHS number or Unique Pupil Number."
+        ) from error
+    if locked.status in (ChildStatus.CLOSED, ChildStatus.ARCHIVED) and "status" in changed:
+        # "It ends when … the case closes."
+        _end_all_involvements(locked, by, f"Case {locked.get_status_display().lower()}")
+    # The trail says which fields changed; the values are in the field history.
+    record(request, Action.UPDATE, obj=locked, child=locked, detail={"changed": sorted(changed)})
+    return locked
+
+
+def _end_all_involvements(child: Child, by: User, reason: str) -> None:
+    now = timezone.now()
+    for involvement in Involvement.objects.filter(
+        child=child, ended_at__isnull=True, entered_in_error=False
+    ):
+        involvement.ended_at = now
+        involvement.ended_by = by
+        involvement.end_reason = reason
+        involvement.save()
+
+
+# --- people with parental responsibility ------------------------------------------------------
+
+PARENT_FIELDS = ("name", "relationship", "address", "phone", "email")
+
+
+@transaction.atomic
+def add_parent(
+    *, request: HttpRequest, by: User, child: Child, values: dict[str, Any]
+) -> ParentalResponsibility:
+    if not rules.can_edit(by, child):
+        raise PermissionDenied("You may not change this child's record.")
+    parent = ParentalResponsibility(
+        child=child, created_by=by, **{k: values.get(k, "") for k in PARENT_FIELDS}
+    )
+    parent.full_clean()
+    parent.save()
+    record(
+        request,
+        Action.CREATE,
+        obj=parent,
+        child=child,
+        detail={"relationship": parent.relationship},
+    )
+    return parent
+
+
+@transaction.atomic
+def update_parent(
+    *,
+    request: HttpRequest,
+    by: User,
+    parent: ParentalResponsibility,
+    version: str,
+    changes: dict[str, Any],
+) -> ParentalResponsibility:
+    locked = ParentalResponsibility.objects.select_for_update().get(pk=parent.pk)
+    if not rules.can_edit(by, locked.child):
+        raise PermissionDenied("You may not change this child's record.")
+    if locked.version != version:
+        raise ConcurrentEditError(locked)
+    if locked.entered_in_error:
+        raise ValidationError("This entry was marked entered in error and cannot be changed.")
+    changed = [k for k in PARENT_FIELDS if k in changes and getattr(locked, k) != changes[k]]
+    for name in changed:
+        setattr(locked, name, changes[name])
+    if not changed:
+        return locked
+    locked.full_clean()
+    locked.save()
+    record(request, Action.UPDATE, obj=locked, child=locked.child_id, detail={"changed": changed})
+    return locked
+
+
+@transaction.atomic
+def parent_entered_in_error(
+    *, request: HttpRequest, by: User, parent: ParentalResponsibility, reason: str
+) -> ParentalResponsibility:
+    locked = ParentalResponsibility.objects.select_for_update().get(pk=parent.pk)
+    if not rules.can_edit(by, locked.child):
+        raise PermissionDenied("You may not change this child's record.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why this entry is wrong"})
+    locked.entered_in_error = True
+    locked.error_reason = reason.strip()
+    locked.save()
+    record(
+        request,
+        Action.ENTERED_IN_ERROR,
+        obj=locked,
+        child=locked.child_id,
+        detail={"reason": locked.error_reason},
+    )
+    return locked
+
+
+# --- involvement ------------------------------------------------------------------------------
+
+
+def _open_involvement(child: Child, practitioner: User) -> Involvement | None:
+    return Involvement.objects.filter(
+        child=child, practitioner=practitioner, ended_at__isnull=True, entered_in_error=False
+    ).first()
+
+
+@transaction.atomic
+def self_claim(
+    *, request: HttpRequest, by: User, child: Child, role: str, reason: str
+) -> Involvement:
+    """ "I work with this child": an involvement begun by the practitioner's own claim, with a
+    reason. It raises a review alert for the central team."""
+    if not rules.can_self_claim(by, child):
+        raise PermissionDenied("You may not say you work with this child.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why you work with this child"})
+    stale = _open_involvement(child, by)
+    if stale is not None:
+        # An involvement for a former agency or a former account state: close it first.
+        stale.ended_at = timezone.now()
+        stale.ended_by = by
+        stale.end_reason = "Replaced by a new involvement"
+        stale.save()
+    involvement = Involvement(
+        child=child,
+        practitioner=by,
+        agency_id=by.agency_id,
+        role=role.strip(),
+        how_began=HowBegan.SELF_CLAIM,
+        reason=reason.strip(),
+        created_by=by,
+    )
+    involvement.full_clean()
+    involvement.save()
+    Alert.objects.create(
+        kind=AlertKind.SELF_CLAIM,
+        child=child,
+        user=by,
+        reason=involvement.reason,
+        detail={"involvement": involvement.pk, "role": involvement.role},
+    )
+    record(
+        request,
+        Action.CREATE,
+        obj=involvement,
+        child=child,
+        detail={"how_began": HowBegan.SELF_CLAIM, "role": involvement.role, "reason": reason},
+    )
+    return involvement
+
+
+@transaction.atomic
+def add_involvement(
+    *,
+    request: HttpRequest,
+    by: User,
+    child: Child,
+    practitioner: User,
+    role: str,
+    lead_professional: bool = False,
+    how_began: str = HowBegan.LEAD_PROFESSIONAL,
+) -> Involvement:
+    """Record that ``practitioner`` works with the child (added by the lead professional or
+    the central team; concerns and meetings call this too)."""
+    if how_began == HowBegan.LEAD_PROFESSIONAL and not rules.can_add_involvement(by, child):
+        raise PermissionDenied("Only the lead professional or the central team may add people.")
+    if not practitioner.is_active or not practitioner.is_practitioner:
+        raise ValidationError({"practitioner": "Choose an active practitioner"})
+    existing = _open_involvement(child, practitioner)
+    if existing is not None and existing.agency_id == practitioner.agency_id:
+        if lead_professional and not existing.lead_professional:
+            existing.lead_professional = True
+            existing.save()
+            record(
+                request,
+                Action.UPDATE,
+                obj=existing,
+                child=child,
+                detail={"lead_professional": True},
+            )
+        return existing
+    if existing is not None:
+        existing.ended_at = timezone.now()
+        existing.ended_by = by
+        existing.end_reason = "Practitioner moved agency"
+        existing.save()
+    if lead_professional:
+        # One lead professional at a time (saved one by one, so the field history sees it).
+        for previous in Involvement.objects.filter(child=child, lead_professional=True):
+            previous.lead_professional = False
+            previous.save()
+    involvement = Involvement(
+        child=child,
+        practitioner=practitioner,
+        agency_id=practitioner.agency_id,
+        role=role.strip(),
+        lead_professional=lead_professional,
+        how_began=how_began,
+        created_by=by,
+    )
+    involvement.full_clean()
+    involvement.save()
+    record(
+        request,
+        Action.CREATE,
+        obj=involvement,
+        child=child,
+        detail={
+            "how_began": how_began,
+            "practitioner": practitioner.username,
+            "role": involvement.role,
+            "lead_professional": lead_professional,
+        },
+    )
+    return involvement
+
+
+@transaction.atomic
+def end_involvement(
+    *, request: HttpRequest, by: User, involvement: Involvement, reason: str = ""
+) -> Involvement:
+    """End an involvement. Full access ends with it, from the next request."""
+    locked = Involvement.objects.select_for_update().select_related("agency").get(pk=involvement.pk)
+    if not rules.can_end_involvement(by, locked):
+        raise PermissionDenied("You may not end this involvement.")
+    locked.ended_at = timezone.now()
+    locked.ended_by = by
+    locked.end_reason = reason.strip()
+    locked.save()
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        child=locked.child_id,
+        detail={"ended": True, "reason": locked.end_reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def involvement_entered_in_error(
+    *, request: HttpRequest, by: User, involvement: Involvement, reason: str
+) -> Involvement:
+    """A mistaken involvement (wrong child, wrong person) is marked, never removed."""
+    locked = Involvement.objects.select_for_update().select_related("agency").get(pk=involvement.pk)
+    if not (
+        by.is_central_team
+        or locked.practitioner_id == by.pk
+        or locked.created_by_id == by.pk
+        or (by.is_designated_officer and by.agency_id == locked.agency_id)
+    ):
+        raise PermissionDenied("You may not change this involvement.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why this involvement is wrong"})
+    locked.entered_in_error = True
+    locked.error_reason = reason.strip()
+    if locked.ended_at is None:
+        locked.ended_at = timezone.now()
+        locked.ended_by = by
+    locked.save()
+    record(
+        request,
+        Action.ENTERED_IN_ERROR,
+        obj=locked,
+        child=locked.child_id,
+        detail={"reason": locked.error_reason},
+    )
+    return locked
+
+
+# --- break glass ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def break_glass(
+    *, request: HttpRequest, by: User, child: Child, category: str, reason: str
+) -> BreakGlass:
+    """Open a full record without an involvement, for 24 hours, with a stated reason. The central
+    team gets an alert; many in a day raise an "unusual volume" alert too."""
+    if not rules.can_break_glass(by, child):
+        raise PermissionDenied("You may not break glass on this record.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why you need to see this record"})
+    now = timezone.now()
+    grant = BreakGlass.objects.create(
+        child=child,
+        user=by,
+        category=category,
+        reason=reason.strip(),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS),
+    )
+    Alert.objects.create(
+        kind=AlertKind.BREAK_GLASS,
+        child=child,
+        user=by,
+        reason_category=grant.get_category_display(),
+        reason=grant.reason,
+        detail={"grant": grant.pk, "expires_at": grant.expires_at.isoformat()},
+        created_at=now,
+    )
+    record(
+        request,
+        Action.BREAK_GLASS,
+        obj=grant,
+        child=child,
+        detail={
+            "category": category,
+            "reason": grant.reason,
+            "expires_at": grant.expires_at.isoformat(),
+        },
+    )
+    recent = BreakGlass.objects.filter(user=by, created_at__gte=now - dt.timedelta(days=1))
+    count = recent.values("child").distinct().count()
+    if count >= UNUSUAL_VOLUME_PER_DAY:
+        already = Alert.objects.filter(
+            kind=AlertKind.UNUSUAL_VOLUME,
+            user=by,
+            created_at__gte=now - dt.timedelta(days=1),
+            reviewed_at__isnull=True,
+        ).exists()
+        if not already:
+            Alert.objects.create(
+                kind=AlertKind.UNUSUAL_VOLUME,
+                user=by,
+                reason=f"Broke glass on {count} children's records within 24 hours",
+                detail={"count": count},
+                created_at=now,
+            )
+    return grant
+
+
+# --- families ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def link_siblings(*, request: HttpRequest, by: User, child: Child, other: Child) -> Family:
+    """Put two children in one household; if both already have one, the households join."""
+    if not rules.can_edit(by, child):
+        raise PermissionDenied("You may not change this child's record.")
+    if other.pk == child.pk or other.merged_into_id:
+        raise ValidationError({"lisa_ref": "Enter the LISA reference of another child"})
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    other = Child.objects.select_for_update().get(pk=other.pk)
+    family = child.family or other.family
+    if family is None:
+        family = Family.objects.create(created_by=by)
+    for member in {child, other}:
+        if member.family_id and member.family_id != family.pk:
+            for sibling in Child.objects.filter(family_id=member.family_id):
+                sibling.family = family
+                sibling.save()
+    for member in (child, other):
+        member.refresh_from_db()
+        if member.family_id != family.pk:
+            member.family = family
+            member.save()
+    for member, peer in ((child, other), (other, child)):
+        record(
+            request,
+            Action.UPDATE,
+            obj=member,
+            child=member,
+            detail={"family": family.pk, "linked_with": peer.lisa_ref},
+        )
+    return family
+
+
+@transaction.atomic
+def leave_family(*, request: HttpRequest, by: User, child: Child, reason: str) -> Child:
+    """Take a child out of a household linked by mistake or no longer shared."""
+    if not rules.can_edit(by, child):
+        raise PermissionDenied("You may not change this child's record.")
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if locked.family_id is None:
+        return locked
+    old = locked.family_id
+    locked.family = None
+    locked.save()
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        child=locked,
+        detail={"left_family": old, "reason": reason.strip()},
+    )
+    return locked
+
+
+# --- merging duplicates -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def merge_children(
+    *, request: HttpRequest, by: User, keep: Child, other: Child, reason: str
+) -> Child:
+    """Merge ``other`` into ``keep``: everything attached to ``other`` moves to ``keep``,
+    ``other``'s reference still finds ``keep``, and the merge is in both histories."""
+    if not rules.can_merge(by):
+        raise PermissionDenied("Only the central team merges records.")
+    if keep.pk == other.pk:
+        raise ValidationError({"lisa_ref": "Enter the reference of a different child"})
+    keep, other = (
+        Child.objects.select_for_update().get(pk=keep.pk),
+        Child.objects.select_for_update().get(pk=other.pk),
+    )
+    if keep.merged_into_id or other.merged_into_id:
+        raise ValidationError({"lisa_ref": "One of these records has already been merged"})
+    now = timezone.now()
+    moved: dict[str, int] = {}
+    # Duplicate open involvements of one practitioner: the one on the merged record ends.
+    kept_open = set(
+        Involvement.objects.filter(
+            child=keep, ended_at__isnull=True, entered_in_error=False
+        ).values_list("practitioner_id", flat=True)
+    )
+    for involvement in Involvement.objects.filter(
+        child=other, ended_at__isnull=True, entered_in_error=False, practitioner_id__in=kept_open
+    ):
+        involvement.ended_at = now
+        involvement.ended_by = by
+        involvement.end_reason = f"Duplicate record merged into {keep.lisa_ref}"
+        involvement.save()
+    # Everything that points at the merged record, in every app, moves to the kept one (one
+    # save each, so the field history sees it).
+    for relation in Child._meta.related_objects:
+        if relation.related_model is Child:
+            continue
+        if relation.many_to_many:
+            through = relation.through
+            field = next(f.name for f in through._meta.fields if f.related_model is Child)
+            count = through.objects.filter(**{field: other}).update(**{field: keep})
+        else:
+            name = relation.field.name
+            count = 0
+            for item in relation.related_model._base_manager.filter(**{name: other}):
+                setattr(item, name, keep)
+                item.save()
+                count += 1
+        if count:
+            moved[relation.related_model._meta.label_lower] = count
+    # The merged record's household joins the kept one.
+    if other.family_id and other.family_id != keep.family_id:
+        if keep.family_id is None:
+            keep.family_id = other.family_id
+        else:
+            for sibling in Child.objects.filter(family_id=other.family_id).exclude(pk=other.pk):
+                sibling.family_id = keep.family_id
+                sibling.save()
+    other.merged_into = keep
+    other.merged_at = now
+    other.status = ChildStatus.ARCHIVED
+    other.save()
+    # What the kept record lacks, it takes from the merged one.
+    taken = []
+    for name in ("nhs_number", "upn", "school", "first_language", "address_line_1", "town"):
+        if not getattr(keep, name) and getattr(other, name):
+            setattr(keep, name, getattr(other, name))
+            taken.append(name)
+    if not keep.postcode and other.postcode:
+        keep.address_line_2 = other.address_line_2
+        keep.postcode = other.postcode
+        taken.append("postcode")
+    names = f"{other.forenames} {other.surname}"
+    if names.lower() != f"{keep.forenames} {keep.surname}".lower() and names.lower() not in (
+        keep.other_names.lower()
+    ):
+        keep.other_names = ", ".join(n for n in (keep.other_names, names) if n)[:200]
+        taken.append("other_names")
+    keep.save()
+    detail = {
+        "kept": keep.lisa_ref,
+        "merged": other.lisa_ref,
+        "reason": reason.strip(),
+        "moved": moved,
+        "taken": taken,
+    }
+    record(request, Action.MERGE, obj=keep, child=keep, detail=detail)
+    record(request, Action.MERGE, obj=other, child=other, detail=detail)
+    return keep
+
+
+def check_card_volume(*, request: HttpRequest, by: User) -> Alert | None:
+    """Raise an "unusual volume" alert when one person opens the index cards of many children
+    they do not work with within an hour (at most one open alert a day per person)."""
+    from audit.models import AuditEvent
+
+    since = timezone.now() - dt.timedelta(hours=1)
+    viewed = set(
+        AuditEvent.objects.filter(
+            user=by, action=Action.VIEW, at__gte=since, detail__view="card"
+        ).values_list("child_id", flat=True)
+    )
+    if len(viewed) < UNUSUAL_CARDS_PER_HOUR:
+        return None
+    involved = set(
+        Involvement.objects.active()
+        .filter(practitioner=by, child_id__in=viewed)
+        .values_list("child_id", flat=True)
+    )
+    count = len(viewed - involved)
+    if count < UNUSUAL_CARDS_PER_HOUR:
+        return None
+    if Alert.objects.filter(
+        kind=AlertKind.UNUSUAL_VOLUME,
+        user=by,
+        created_at__gte=timezone.now() - dt.timedelta(days=1),
+        reviewed_at__isnull=True,
+    ).exists():
+        return None
+    return Alert.objects.create(
+        kind=AlertKind.UNUSUAL_VOLUME,
+        user=by,
+        reason=f"Opened the index cards of {count} children they do not work with within an hour",
+        detail={"count": count, "what": "index cards"},
+    )

@@ -1,0 +1,333 @@
+"""Forms for finding, adding and changing children, and for involvement and break glass."""
+
+from __future__ import annotations
+
+from crispy_forms_gds.layout import Field, Fieldset, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from children.actions import age_on
+from children.models import BreakGlassCategory, ChildStatus, Gender
+from children.validators import (
+    compact_lisa_ref,
+    compact_nhs_number,
+    compact_upn,
+    is_valid_lisa_ref,
+    normalise_postcode,
+    validate_nhs_number,
+    validate_postcode,
+    validate_upn,
+)
+from lisa.fields import DateField
+from lisa.forms import helper, phone_validator
+
+
+class SearchForm(forms.Form):
+    """One box for a name, reference, NHS number, UPN or postcode; date of birth and postcode
+    narrow a name search."""
+
+    q = forms.CharField(
+        label="Name, LISA reference, NHS number, UPN or postcode",
+        max_length=120,
+        required=False,
+        help_text="For example: Jon Smith, Jon Smith 4/5/2016, L1234567K, 943 476 5919 or SE13 6LH",
+    )
+    date_of_birth = DateField(
+        label="Date of birth",
+        required=False,
+        not_future=True,
+        help_text="Optional. For example, 27 3 2016",
+    )
+    postcode = forms.CharField(
+        label="Postcode", max_length=10, required=False, help_text="Optional"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(spellcheck="false", autocomplete="off")
+        self.helper = helper(
+            Field.text("q", field_width=30),
+            Field("date_of_birth", legend_size=Size.SMALL),
+            Field.text("postcode", field_width=10),
+            submit="Search",
+        )
+
+    def clean_postcode(self):
+        value = self.cleaned_data["postcode"].strip()
+        if value:
+            validate_postcode(value)
+            return normalise_postcode(value)
+        return ""
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (
+            data.get("q", "").strip() or data.get("date_of_birth") or data.get("postcode")
+        ):
+            raise ValidationError("Enter a name, reference, NHS number, UPN or postcode")
+        return data
+
+
+class ChildForm(forms.Form):
+    """A child's details, for adding and changing."""
+
+    forenames = forms.CharField(max_length=100, label="First names")
+    surname = forms.CharField(max_length=100, label="Last name")
+    other_names = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Other names the child is known by (optional)",
+        help_text="For example a previous surname or a name used at school",
+    )
+    date_of_birth = DateField(
+        label="Date of birth", not_future=True, help_text="For example, 27 3 2016"
+    )
+    gender = forms.ChoiceField(choices=Gender.choices, widget=forms.RadioSelect)
+    address_line_1 = forms.CharField(
+        max_length=120, required=False, label="Address line 1 (optional)"
+    )
+    address_line_2 = forms.CharField(
+        max_length=120, required=False, label="Address line 2 (optional)"
+    )
+    town = forms.CharField(max_length=80, required=False, label="Town or city (optional)")
+    postcode = forms.CharField(
+        max_length=10,
+        required=False,
+        label="Postcode (optional)",
+        help_text="Needed when an address is given",
+    )
+    nhs_number = forms.CharField(
+        max_length=14,
+        required=False,
+        label="NHS number (optional)",
+        help_text="10 digits, for example 943 476 5919",
+    )
+    upn = forms.CharField(
+        max_length=16,
+        required=False,
+        label="Unique Pupil Number (optional)",
+        help_text="13 characters, for example B801200005001",
+    )
+    school = forms.CharField(max_length=200, required=False, label="School or nursery (optional)")
+    first_language = forms.CharField(
+        max_length=60, required=False, label="First language (optional)"
+    )
+    interpreter_needed = forms.BooleanField(required=False, label="An interpreter is needed")
+    shielded = forms.BooleanField(
+        required=False,
+        label="Shield this child's address",
+        help_text="For example when the family is fleeing domestic abuse. Only the central team "
+        "and the practitioners involved will see the address.",
+    )
+    status = forms.ChoiceField(choices=ChildStatus.choices, required=False)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nhs_number"].widget.attrs.update(inputmode="numeric", spellcheck="false")
+        self.fields["upn"].widget.attrs.update(spellcheck="false")
+        self.fields["postcode"].widget.attrs.update(autocomplete="postal-code")
+        if not editing:
+            del self.fields["status"]
+        layout = [
+            Field.text("forenames", field_width=20),
+            Field.text("surname", field_width=20),
+            Field.text("other_names", field_width=30),
+            Field("date_of_birth", legend_size=Size.SMALL),
+            Field.radios("gender", legend_size=Size.SMALL, inline=True),
+            Fieldset(
+                Field.text("address_line_1", field_width=30),
+                Field.text("address_line_2", field_width=30),
+                Field.text("town", field_width=20),
+                Field.text("postcode", field_width=10),
+                legend="Address",
+                legend_size=Size.SMALL,
+            ),
+            Field.text("nhs_number", field_width=10),
+            Field.text("upn", field_width=10),
+            Field.text("school", field_width=30),
+            Field.text("first_language", field_width=20),
+            Field.checkbox("interpreter_needed"),
+            Field.checkbox("shielded"),
+        ]
+        if editing:
+            layout.append(Field.select("status"))
+        layout.append(Field("version"))
+        self.helper = helper(*layout, submit="Save" if editing else "Continue")
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data.get("date_of_birth")
+        if born and age_on(born, timezone.localdate()) >= 18:
+            raise ValidationError(
+                "LISA is for children and young people under 18: this date of birth gives an "
+                f"age of {age_on(born, timezone.localdate())}"
+            )
+        return born
+
+    def clean_postcode(self):
+        value = self.cleaned_data["postcode"].strip()
+        if value:
+            validate_postcode(value)
+            return normalise_postcode(value)
+        return ""
+
+    def clean_nhs_number(self):
+        value = self.cleaned_data["nhs_number"]
+        validate_nhs_number(value)
+        return compact_nhs_number(value)
+
+    def clean_upn(self):
+        value = self.cleaned_data["upn"]
+        validate_upn(value)
+        return compact_upn(value)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("address_line_1")
+            and not data.get("postcode")
+            and "postcode" not in self.errors
+        ):
+            self.add_error("postcode", "Enter the postcode of the address")
+        return data
+
+
+class InvolvementClaimForm(forms.Form):
+    role = forms.CharField(
+        max_length=120,
+        label="Your role with the child",
+        help_text="For example: class teacher, school nurse, health visitor",
+    )
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="How do you work with this child?",
+        help_text="The central team reviews every claim.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field.text("role", field_width=30),
+            Field.textarea("reason"),
+            submit="I work with this child",
+        )
+
+
+class AddInvolvementForm(forms.Form):
+    practitioner = forms.ModelChoiceField(queryset=None, label="Practitioner")
+    role = forms.CharField(max_length=120, label="Their role with the child")
+    lead_professional = forms.BooleanField(required=False, label="Make them the lead professional")
+
+    def __init__(self, *args, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = practitioners
+        self.fields["practitioner"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} — {u.agency.name if u.agency else ''}"
+        )
+        self.helper = helper(
+            Field.select("practitioner"),
+            Field.text("role", field_width=30),
+            Field.checkbox("lead_professional"),
+            submit="Add practitioner",
+        )
+
+
+class ReasonForm(forms.Form):
+    """A reason, for ending an involvement or marking an entry entered in error."""
+
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(
+        self, *args, label: str, submit: str, required: bool = True, warning=False, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].required = required
+        self.helper = helper(Field.textarea("reason"), submit=submit)
+        if warning:
+            self.helper.layout[-1].field_classes = "govuk-button govuk-button--warning"
+
+
+class BreakGlassForm(forms.Form):
+    category = forms.ChoiceField(
+        choices=BreakGlassCategory.choices,
+        label="Why do you need to see this record?",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Explain the reason",
+        help_text="The central team will review this. Your access lasts 24 hours and every page "
+        "you open is recorded with this reason.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field.radios("category", legend_size=Size.SMALL),
+            Field.textarea("reason"),
+            submit="Open the record",
+        )
+        self.helper.layout[-1].field_classes = "govuk-button govuk-button--warning"
+
+
+class ParentForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Full name")
+    relationship = forms.CharField(
+        max_length=60,
+        label="Relationship to the child",
+        help_text="For example: mother, father, grandmother, special guardian",
+    )
+    address = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Address (optional)"
+    )
+    phone = forms.CharField(
+        max_length=30, required=False, validators=[phone_validator], label="Phone (optional)"
+    )
+    email = forms.EmailField(required=False, label="Email (optional)")
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field.text("name", field_width=30),
+            Field.text("relationship", field_width=20),
+            Field.textarea("address"),
+            Field.text("phone", field_width=20),
+            Field.text("email", field_width=30),
+            Field("version"),
+            submit="Save",
+        )
+
+
+class ReferenceForm(forms.Form):
+    """Another child, by LISA reference (to link a sibling or to merge)."""
+
+    lisa_ref = forms.CharField(
+        max_length=12, label="LISA reference of the other child", help_text="For example, L1234567K"
+    )
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, reason_label: str = "", submit: str = "Continue", **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = [Field.text("lisa_ref", field_width=10)]
+        if reason_label:
+            self.fields["reason"].label = reason_label
+            self.fields["reason"].required = True
+            fields.append(Field.textarea("reason"))
+        else:
+            del self.fields["reason"]
+        self.helper = helper(*fields, submit=submit)
+
+    def clean_lisa_ref(self):
+        ref = compact_lisa_ref(self.cleaned_data["lisa_ref"])
+        if not is_valid_lisa_ref(ref):
+            raise ValidationError(
+                "Enter a LISA reference: L, 7 digits and a letter, for example L1234567K"
+            )
+        return ref

@@ -1,0 +1,748 @@
+"""The child index: finding, adding, seeing and changing children's records.
+
+Every view opens the child through :func:`children.access.child_for_user`, which applies the
+legitimate-relationship rules and audits the view.
+"""
+
+from __future__ import annotations
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from audit.models import Action
+from audit.services import record
+from children import actions, rules
+from children.access import audit_view, child_for_user
+from children.forms import (
+    AddInvolvementForm,
+    BreakGlassForm,
+    ChildForm,
+    InvolvementClaimForm,
+    ParentForm,
+    ReasonForm,
+    ReferenceForm,
+    SearchForm,
+)
+from children.models import Child, Involvement, ParentalResponsibility
+from children.search import likely_duplicates, search_children
+from lisa.access import deny, role_required
+from lisa.models import Role, User
+from lisa.user_views import _apply_errors
+
+CHILD_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
+PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
+SEARCH_LIMIT = 50
+
+
+def _permissions(user: User, child: Child) -> dict[str, bool]:
+    """What the person may do with the child, worked out once per page."""
+    relationship = rules.has_relationship(user, child)
+    involved = rules.is_involved(user, child) if not user.is_central_team else False
+    return {
+        "relationship": relationship,
+        "involved": involved,
+        "full": relationship or rules.current_break_glass(user, child) is not None,
+        "edit": relationship,
+        "address": (not child.shielded) or user.is_central_team or involved,
+        "claim": user.is_practitioner and user.agency_id is not None and not involved,
+        "add_involvement": rules.can_add_involvement(user, child),
+        "merge": rules.can_merge(user),
+    }
+
+
+# --- finding a child --------------------------------------------------------------------------
+
+
+@role_required(*CHILD_ROLES)
+def search(request: HttpRequest) -> HttpResponse:
+    """Practitioners, designated officers and the central team. Every search is audited with
+    its terms; results show the index card only."""
+    form = SearchForm(request.GET or None)
+    matches = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        matches = search_children(
+            data["q"].strip(),
+            date_of_birth=data["date_of_birth"],
+            postcode=data["postcode"],
+            limit=SEARCH_LIMIT,
+        )
+        # The engine reads only the columns it ranks on: fetch the index cards in one query.
+        cards = Child.objects.in_bulk([match.child.pk for match in matches])
+        for match in matches:
+            match.child = cards.get(match.child.pk, match.child)
+        record(
+            request,
+            Action.SEARCH,
+            object_type="children.child",
+            detail={
+                "q": data["q"].strip(),
+                "date_of_birth": data["date_of_birth"].isoformat() if data["date_of_birth"] else "",
+                "postcode": data["postcode"],
+                "results": len(matches),
+                "shown": [match.child.lisa_ref for match in matches],
+            },
+        )
+    mine = None
+    if matches is None:
+        mine = list(
+            Involvement.objects.active()
+            .filter(practitioner=request.user, child__merged_into__isnull=True)
+            .select_related("child")
+            .order_by("child__surname", "child__forenames")[:100]
+        )
+        if mine:
+            record(
+                request,
+                Action.VIEW,
+                object_type="children.child",
+                detail={
+                    "view": "children you work with",
+                    "shown": [i.child.lisa_ref for i in mine],
+                },
+            )
+    return render(
+        request,
+        "children/search.html",
+        {"form": form, "matches": matches, "limit": SEARCH_LIMIT, "mine": mine},
+    )
+
+
+@role_required(*CHILD_ROLES)
+def by_reference(request: HttpRequest, ref: str) -> HttpResponse:
+    """Practitioners, designated officers and the central team: a LISA reference (a merged
+    record's too) leads to the child's index card."""
+    child = Child.objects.filter(lisa_ref=ref.upper()).first()
+    if child is None:
+        deny(
+            request,
+            "no such reference",
+            not_found=True,
+            object_type="children.child",
+            object_id=ref[:20],
+        )
+    return redirect("children:card", pk=child.pk)
+
+
+# --- adding a child ---------------------------------------------------------------------------
+
+
+@role_required(*CHILD_ROLES)
+def add(request: HttpRequest) -> HttpResponse:
+    """Practitioners, designated officers and the central team. Likely matches are shown first;
+    an exact NHS number or UPN match stops the add; "none of these" is audited."""
+    form = ChildForm(request.POST or None)
+    exact: list[Child] = []
+    likely = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        exact, likely = likely_duplicates(
+            forenames=data["forenames"],
+            surname=data["surname"],
+            date_of_birth=data["date_of_birth"],
+            postcode=data["postcode"],
+            other_names=data["other_names"],
+            nhs_number=data["nhs_number"],
+            upn=data["upn"],
+        )
+        shown = {int(v) for v in request.POST.get("shown", "").split(",") if v.isdigit()}
+        confirmed = request.POST.get("confirm") == "none-of-these"
+        if exact:
+            for child in exact:
+                field = "nhs_number" if child.nhs_number == data["nhs_number"] else "upn"
+                form.add_error(
+                    field,
+                    f"{child.full_name} ({child.lisa_ref}) is already on LISA with this "
+                    f"{'NHS number' if field == 'nhs_number' else 'Unique Pupil Number'}",
+                )
+        elif likely and not (confirmed and {m.child.pk for m in likely} <= shown):
+            pass  # show the likely matches and ask
+        else:
+            values = {k: v for k, v in data.items() if k != "version"}
+            try:
+                child = actions.create_child(
+                    request=request,
+                    by=request.user,
+                    values=values,
+                    matches_shown=[m.child for m in likely],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(
+                    request, f"{child.full_name} has been added to LISA as {child.lisa_ref}."
+                )
+                return redirect("children:card", pk=child.pk)
+        if exact or likely:
+            record(
+                request,
+                Action.SEARCH,
+                object_type="children.child",
+                detail={
+                    "duplicate_check": True,
+                    "forenames": data["forenames"],
+                    "surname": data["surname"],
+                    "date_of_birth": data["date_of_birth"].isoformat(),
+                    "postcode": data["postcode"],
+                    "exact": [c.lisa_ref for c in exact],
+                    "likely": [m.child.lisa_ref for m in likely],
+                },
+            )
+    return render(
+        request,
+        "children/add.html",
+        {
+            "form": form,
+            "exact": exact,
+            "likely": likely,
+            "shown": ",".join(str(m.child.pk) for m in likely),
+        },
+    )
+
+
+# --- seeing a child ---------------------------------------------------------------------------
+
+
+@role_required(*CHILD_ROLES)
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    """Any practitioner, designated officer or the central team: the index card. A shielded
+    address and sensitive-service involvements only to those allowed them."""
+    child = child_for_user(request, pk, "card")
+    if child.pk != pk:
+        return redirect("children:card", pk=child.pk)
+    user = request.user
+    if not user.is_central_team:
+        actions.check_card_volume(request=request, by=user)
+    return render(
+        request,
+        "children/card.html",
+        {
+            "child": child,
+            "can": _permissions(user, child),
+            "involvements": rules.visible_involvements(user, child),
+            "siblings": rules.siblings_with_involvements(user, child),
+        },
+    )
+
+
+@role_required(*CHILD_ROLES)
+def full_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Practitioners actively involved, their agency's designated officer, the central team, or
+    anyone within a break-glass grant (every view audited with the reason)."""
+    child = child_for_user(request, pk, "full")
+    if child.pk != pk:
+        return redirect("children:record", pk=child.pk)
+    user = request.user
+    history = (
+        LogEntry.objects.get_for_object(child).select_related("actor").order_by("-timestamp")[:20]
+    )
+    return render(
+        request,
+        "children/record.html",
+        {
+            "child": child,
+            "can": _permissions(user, child),
+            "grant": getattr(request, "lisa_break_glass_grant", None),
+            "involvements": rules.all_visible_involvements(user, child),
+            "siblings": rules.siblings_with_involvements(user, child),
+            "parents": list(child.parents.all()),
+            "merged_records": list(child.merged_records.only("lisa_ref", "merged_at")),
+            "history": list(history),
+        },
+    )
+
+
+# --- changing a child -------------------------------------------------------------------------
+
+
+def _child_initial(child: Child) -> dict:
+    initial = {name: getattr(child, name) for name in actions.CHILD_FIELDS}
+    initial["version"] = child.version
+    return initial
+
+
+@role_required(*CHILD_ROLES)
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those with a legitimate relationship (involved, their designated officer, the central
+    team). A save over someone else's newer save is refused and their values shown."""
+    child = child_for_user(request, pk, "edit")
+    form = ChildForm(request.POST or None, editing=True, initial=_child_initial(child))
+    conflict = None
+    if request.method == "POST":
+        if form.is_valid():
+            changes = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                actions.update_child(
+                    request=request,
+                    by=request.user,
+                    child=child,
+                    version=form.cleaned_data["version"],
+                    changes=changes,
+                )
+            except actions.ConcurrentEditError as error:
+                conflict = error.current
+                form.add_error(
+                    None,
+                    "Someone else changed this child's record while you were editing. Their "
+                    "values are shown below; your changes have not been saved. Check them and "
+                    "save again.",
+                )
+                form.data = form.data.copy()
+                form.data["version"] = conflict.version
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"{child.full_name}'s details have been saved.")
+                return redirect("children:record", pk=child.pk)
+        audit_view(request, child, "edit")
+    return render(
+        request, "children/edit.html", {"form": form, "child": child, "conflict": conflict}
+    )
+
+
+# --- break glass ------------------------------------------------------------------------------
+
+
+@role_required(*PRACTITIONERS)
+def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
+    """Any practitioner or designated officer without a legitimate relationship, after stating a
+    reason; the central team is alerted."""
+    child = child_for_user(request, pk, "card", audit=False)
+    if rules.has_relationship(request.user, child):
+        return redirect("children:record", pk=child.pk)
+    if not rules.can_break_glass(request.user, child):
+        deny(
+            request,
+            "break glass is not available",
+            object_type="children.child",
+            object_id=child.pk,
+            child=child.pk,
+        )
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.break_glass(
+                request=request,
+                by=request.user,
+                child=child,
+                category=form.cleaned_data["category"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.info(
+                request,
+                "You have access to this record for 24 hours. The central team has been told, "
+                "and every page you open is recorded with your reason.",
+            )
+            return redirect("children:record", pk=child.pk)
+    audit_view(request, child, "break glass form")
+    return render(request, "children/break_glass.html", {"form": form, "child": child})
+
+
+# --- involvement ------------------------------------------------------------------------------
+
+
+@role_required(*PRACTITIONERS)
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    """Any practitioner or designated officer not already involved: "I work with this child",
+    with a reason; the central team reviews it."""
+    child = child_for_user(request, pk, "card", audit=False)
+    if rules.is_involved(request.user, child):
+        messages.info(request, "You are already recorded as working with this child.")
+        return redirect("children:record", pk=child.pk)
+    if not rules.can_self_claim(request.user, child):
+        deny(
+            request,
+            "only practitioners of an agency may say they work with a child",
+            object_type="children.child",
+            object_id=child.pk,
+            child=child.pk,
+        )
+    form = InvolvementClaimForm(request.POST or None, initial={"role": request.user.job_title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.self_claim(
+                request=request,
+                by=request.user,
+                child=child,
+                role=form.cleaned_data["role"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"You are now recorded as working with {child.full_name}. The central team "
+                "will review this.",
+            )
+            return redirect("children:record", pk=child.pk)
+    audit_view(request, child, "involvement claim form")
+    return render(request, "children/claim.html", {"form": form, "child": child})
+
+
+@role_required(*CHILD_ROLES)
+def add_involvement(request: HttpRequest, pk: int) -> HttpResponse:
+    """The child's lead professional or the central team adds another practitioner."""
+    child = child_for_user(request, pk, "card", audit=False)
+    if not rules.can_add_involvement(request.user, child):
+        deny(
+            request,
+            "only the lead professional or the central team may add practitioners",
+            object_type="children.child",
+            object_id=child.pk,
+            child=child.pk,
+        )
+    practitioners = (
+        User.objects.filter(
+            is_active=True,
+            training_date__isnull=False,
+            agency__isnull=False,
+            roles__overlap=[Role.PRACTITIONER, Role.DESIGNATED_OFFICER],
+        )
+        .select_related("agency")
+        .order_by("last_name", "first_name")
+    )
+    form = AddInvolvementForm(request.POST or None, practitioners=practitioners)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.add_involvement(
+                request=request,
+                by=request.user,
+                child=child,
+                practitioner=form.cleaned_data["practitioner"],
+                role=form.cleaned_data["role"],
+                lead_professional=form.cleaned_data["lead_professional"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "The practitioner has been added.")
+            return redirect("children:card", pk=child.pk)
+    audit_view(request, child, "add involvement form")
+    return render(request, "children/add_involvement.html", {"form": form, "child": child})
+
+
+def _involvement(request: HttpRequest, child: Child, item_pk: int) -> Involvement:
+    involvement = (
+        Involvement.objects.select_related("practitioner", "agency")
+        .filter(pk=item_pk, child=child)
+        .first()
+    )
+    if involvement is None or not rules.can_see_involvement(request.user, involvement):
+        deny(
+            request,
+            "no such involvement",
+            not_found=True,
+            object_type="children.involvement",
+            object_id=item_pk,
+            child=child.pk,
+        )
+    return involvement
+
+
+@role_required(*CHILD_ROLES)
+def end_involvement(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """The practitioner themselves, their agency's designated officer or the central team. Full
+    access ends from the next request."""
+    child = child_for_user(request, pk, "card", audit=False)
+    involvement = _involvement(request, child, item_pk)
+    if not rules.can_end_involvement(request.user, involvement):
+        deny(
+            request,
+            "you may not end this involvement",
+            object_type="children.involvement",
+            object_id=involvement.pk,
+            child=child.pk,
+        )
+    form = ReasonForm(
+        request.POST or None,
+        label="Why is this involvement ending? (optional)",
+        submit="End involvement",
+        required=False,
+        warning=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.end_involvement(
+            request=request,
+            by=request.user,
+            involvement=involvement,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, f"{involvement.practitioner}'s involvement has ended.")
+        return redirect("children:card", pk=child.pk)
+    audit_view(request, child, "end involvement form")
+    return render(
+        request,
+        "children/reason.html",
+        {
+            "form": form,
+            "child": child,
+            "title": f"End {involvement.practitioner}'s involvement",
+            "intro": "Once it has ended they will no longer see the full record, unless they "
+            "have another reason to.",
+        },
+    )
+
+
+@role_required(*CHILD_ROLES)
+def involvement_error(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """The practitioner, whoever recorded it, their agency's designated officer or the central
+    team: a mistaken involvement is marked entered in error, never removed."""
+    child = child_for_user(request, pk, "card", audit=False)
+    involvement = _involvement(request, child, item_pk)
+    form = ReasonForm(
+        request.POST or None,
+        label="Why is this involvement wrong?",
+        submit="Mark as entered in error",
+        warning=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.involvement_entered_in_error(
+                request=request,
+                by=request.user,
+                involvement=involvement,
+                reason=form.cleaned_data["reason"],
+            )
+        except PermissionDenied as error:
+            deny(
+                request,
+                str(error),
+                object_type="children.involvement",
+                object_id=involvement.pk,
+                child=child.pk,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "The involvement has been marked as entered in error.")
+            return redirect("children:card", pk=child.pk)
+    audit_view(request, child, "involvement entered in error form")
+    return render(
+        request,
+        "children/reason.html",
+        {
+            "form": form,
+            "child": child,
+            "title": f"Mark {involvement.practitioner}'s involvement as entered in error",
+            "intro": "It stays in the record's history, marked as wrong, with your reason.",
+        },
+    )
+
+
+# --- people with parental responsibility ------------------------------------------------------
+
+
+@role_required(*CHILD_ROLES)
+def parent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child."""
+    child = child_for_user(request, pk, "edit", audit=False)
+    form = ParentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            actions.add_parent(request=request, by=request.user, child=child, values=values)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{values['name']} has been added.")
+            return redirect("children:record", pk=child.pk)
+    audit_view(request, child, "add parental responsibility form")
+    return render(
+        request,
+        "children/parent_form.html",
+        {"form": form, "child": child, "title": "Add a person with parental responsibility"},
+    )
+
+
+def _parent(request: HttpRequest, child: Child, item_pk: int) -> ParentalResponsibility:
+    parent = ParentalResponsibility.objects.filter(pk=item_pk, child=child).first()
+    if parent is None:
+        deny(
+            request,
+            "no such person",
+            not_found=True,
+            object_type="children.parentalresponsibility",
+            object_id=item_pk,
+            child=child.pk,
+        )
+    return parent
+
+
+@role_required(*CHILD_ROLES)
+def parent_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child; concurrent saves refused."""
+    child = child_for_user(request, pk, "edit", audit=False)
+    parent = _parent(request, child, item_pk)
+    initial = {name: getattr(parent, name) for name in actions.PARENT_FIELDS}
+    initial["version"] = parent.version
+    form = ParentForm(request.POST or None, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            actions.update_parent(
+                request=request,
+                by=request.user,
+                parent=parent,
+                version=form.cleaned_data["version"],
+                changes=changes,
+            )
+        except actions.ConcurrentEditError as error:
+            conflict = error.current
+            form.add_error(
+                None,
+                "Someone else changed these details while you were editing. Their values are "
+                "shown below; your changes have not been saved.",
+            )
+            form.data = form.data.copy()
+            form.data["version"] = conflict.version
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{parent.name}'s details have been saved.")
+            return redirect("children:record", pk=child.pk)
+    audit_view(request, child, "edit parental responsibility form")
+    return render(
+        request,
+        "children/parent_form.html",
+        {
+            "form": form,
+            "child": child,
+            "conflict": conflict,
+            "title": f"Change {parent.name}'s details",
+        },
+    )
+
+
+@role_required(*CHILD_ROLES)
+def parent_error(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child."""
+    child = child_for_user(request, pk, "edit", audit=False)
+    parent = _parent(request, child, item_pk)
+    form = ReasonForm(
+        request.POST or None,
+        label="Why is this entry wrong?",
+        submit="Mark as entered in error",
+        warning=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.parent_entered_in_error(
+            request=request, by=request.user, parent=parent, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"{parent.name} has been marked as entered in error.")
+        return redirect("children:record", pk=child.pk)
+    audit_view(request, child, "parental responsibility entered in error form")
+    return render(
+        request,
+        "children/reason.html",
+        {
+            "form": form,
+            "child": child,
+            "title": f"Mark {parent.name} as entered in error",
+            "intro": "The entry stays in the record's history, marked as wrong, with your reason.",
+        },
+    )
+
+
+# --- families ---------------------------------------------------------------------------------
+
+
+@role_required(*CHILD_ROLES)
+def family(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child: link a sibling of the same household."""
+    child = child_for_user(request, pk, "edit", audit=False)
+    form = ReferenceForm(request.POST or None, submit="Link as a sibling")
+    if request.method == "POST" and form.is_valid():
+        other = Child.objects.filter(lisa_ref=form.cleaned_data["lisa_ref"]).first()
+        if other is None:
+            form.add_error("lisa_ref", "There is no child with this LISA reference")
+        else:
+            while other.merged_into_id:
+                other = other.merged_into
+            try:
+                actions.link_siblings(request=request, by=request.user, child=child, other=other)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"{other.full_name} is now linked as a sibling.")
+                return redirect("children:record", pk=child.pk)
+    audit_view(request, child, "family form")
+    return render(
+        request,
+        "children/family.html",
+        {
+            "form": form,
+            "child": child,
+            "siblings": rules.siblings_with_involvements(request.user, child),
+        },
+    )
+
+
+@role_required(*CHILD_ROLES)
+@require_POST
+def leave_family(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child."""
+    child = child_for_user(request, pk, "edit", audit=False)
+    actions.leave_family(
+        request=request,
+        by=request.user,
+        child=child,
+        reason=request.POST.get("reason", "")[:500],
+    )
+    messages.success(request, f"{child.full_name} is no longer linked to a family.")
+    return redirect("children:record", pk=child.pk)
+
+
+# --- merging ----------------------------------------------------------------------------------
+
+
+@role_required(Role.CENTRAL_TEAM)
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The central team: merge a duplicate record into this one (this one is kept)."""
+    keep = child_for_user(request, pk, "full", audit=False)
+    form = ReferenceForm(
+        request.POST or None,
+        reason_label="Why are these the same child?",
+        submit="Continue",
+    )
+    other = None
+    if request.method == "POST" and form.is_valid():
+        other = Child.objects.filter(lisa_ref=form.cleaned_data["lisa_ref"]).first()
+        if other is None:
+            form.add_error("lisa_ref", "There is no child with this LISA reference")
+        elif other.pk == keep.pk:
+            form.add_error("lisa_ref", "Enter the reference of the duplicate, not this record")
+            other = None
+        elif other.merged_into_id:
+            form.add_error("lisa_ref", "That record has already been merged")
+            other = None
+        elif request.POST.get("confirm") == "merge":
+            try:
+                actions.merge_children(
+                    request=request,
+                    by=request.user,
+                    keep=keep,
+                    other=other,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"{other.lisa_ref} has been merged into {keep.lisa_ref}. Its reference "
+                    "now leads here.",
+                )
+                return redirect("children:record", pk=keep.pk)
+        else:
+            audit_view(request, other, "merge check")
+    audit_view(request, keep, "merge form")
+    return render(request, "children/merge.html", {"form": form, "child": keep, "other": other})

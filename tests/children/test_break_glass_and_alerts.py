@@ -1,0 +1,181 @@
+"""Break glass: a stated reason, 24 hours of audited access, and an alert the central team
+reviews. Self-claimed involvement raises an alert too."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from audit.models import Action, Alert, AlertKind, AuditEvent
+from children.models import BreakGlass, HowBegan, Involvement
+from tests.children.conftest import involve, make_child
+
+pytestmark = pytest.mark.django_db
+
+REASON = {"category": "safeguarding", "reason": "Child disclosed harm at school today"}
+
+
+class TestBreakGlass:
+    def test_the_whole_journey(self, client_for, daniel, morgan, child):
+        client = client_for(daniel)
+        assert client.get(f"/children/{child.pk}/record/").status_code == 403
+        assert client.get(f"/children/{child.pk}/break-glass/").status_code == 200
+        response = client.post(f"/children/{child.pk}/break-glass/", REASON)
+        assert response.status_code == 302
+        assert response["Location"] == f"/children/{child.pk}/record/"
+        grant = BreakGlass.objects.get(user=daniel, child=child)
+        assert grant.expires_at - grant.created_at == dt.timedelta(hours=24)
+        assert AuditEvent.objects.filter(
+            action=Action.BREAK_GLASS, child_id=child.pk, user=daniel
+        ).exists()
+        page = client.get(f"/children/{child.pk}/record/").content.decode()
+        assert "break-glass access" in page
+        view = AuditEvent.objects.filter(action=Action.VIEW, user=daniel).latest("id")
+        assert view.child_id == child.pk
+        assert view.detail["break_glass"]["reason"] == REASON["reason"]
+        assert view.detail["break_glass"]["category"] == "safeguarding"
+        # The central team has an alert to review.
+        alert = Alert.objects.get(kind=AlertKind.BREAK_GLASS)
+        assert alert.child == child and alert.user == daniel
+        assert alert.reason == REASON["reason"]
+        central = client_for(morgan)
+        page = central.get("/audit/alerts/").content.decode()
+        assert "Break-glass access" in page and "Daniel" in page and child.lisa_ref in page
+        # And it is in the child's audit trail.
+        page = central.get(f"/audit/?child={child.pk}").content.decode()
+        assert "Broke glass" in page
+
+    def test_a_reason_is_required(self, client_for, daniel, child):
+        response = client_for(daniel).post(
+            f"/children/{child.pk}/break-glass/", {"category": "other", "reason": ""}
+        )
+        assert response.status_code == 200
+        assert "govuk-error-summary" in response.content.decode()
+        assert not BreakGlass.objects.exists()
+
+    def test_access_expires_after_24_hours(self, client_for, daniel, child):
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            client = client_for(daniel)
+            client.post(f"/children/{child.pk}/break-glass/", REASON)
+            assert client.get(f"/children/{child.pk}/record/").status_code == 200
+        with time_machine.travel(start + dt.timedelta(hours=23, minutes=50), tick=False):
+            client = client_for(daniel)
+            assert client.get(f"/children/{child.pk}/record/").status_code == 200
+        with time_machine.travel(start + dt.timedelta(hours=24, minutes=1), tick=False):
+            client = client_for(daniel)
+            response = client.get(f"/children/{child.pk}/record/")
+            assert response.status_code == 403
+            assert "break-glass" in response.content.decode()
+
+    def test_not_offered_to_those_who_already_have_access(self, client_for, amara, child):
+        involve(amara, child)
+        response = client_for(amara).get(f"/children/{child.pk}/break-glass/")
+        assert response.status_code == 302
+        assert response["Location"] == f"/children/{child.pk}/record/"
+
+    def test_not_available_to_directory_editors_or_system_administrators(
+        self, client_for, sam, alex, child
+    ):
+        for who in (sam, alex):
+            response = client_for(who).post(f"/children/{child.pk}/break-glass/", REASON)
+            assert response.status_code == 403
+        assert not BreakGlass.objects.exists()
+
+    def test_many_in_a_day_raise_an_unusual_volume_alert(self, client_for, daniel):
+        client = client_for(daniel)
+        for n in range(3):
+            child = make_child(forenames=f"Volume{n}")
+            client.post(f"/children/{child.pk}/break-glass/", REASON)
+        alert = Alert.objects.get(kind=AlertKind.UNUSUAL_VOLUME)
+        assert alert.user == daniel and alert.detail["count"] == 3
+
+
+class TestSelfClaim:
+    def test_i_work_with_this_child_needs_a_reason_and_raises_an_alert(
+        self, client_for, daniel, child
+    ):
+        client = client_for(daniel)
+        response = client.post(
+            f"/children/{child.pk}/involvement/claim/", {"role": "Class teacher", "reason": ""}
+        )
+        assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
+        response = client.post(
+            f"/children/{child.pk}/involvement/claim/",
+            {"role": "Class teacher", "reason": "She is in my Year 4 class"},
+        )
+        assert response.status_code == 302
+        involvement = Involvement.objects.get(child=child, practitioner=daniel)
+        assert involvement.how_began == HowBegan.SELF_CLAIM
+        assert involvement.agency == daniel.agency
+        alert = Alert.objects.get(kind=AlertKind.SELF_CLAIM)
+        assert alert.user == daniel and alert.reason == "She is in my Year 4 class"
+        assert client.get(f"/children/{child.pk}/record/").status_code == 200
+        page = client.get(f"/children/{child.pk}/").content.decode()
+        assert "Class teacher" in page
+
+    def test_the_card_offers_it(self, client_for, daniel, child):
+        page = client_for(daniel).get(f"/children/{child.pk}/").content.decode()
+        assert "I work with this child" in page
+
+
+class TestAlertQueue:
+    def test_the_central_team_marks_an_alert_reviewed_with_a_note(
+        self, client_for, daniel, morgan, child
+    ):
+        client_for(daniel).post(f"/children/{child.pk}/break-glass/", REASON)
+        alert = Alert.objects.get()
+        client = client_for(morgan)
+        page = client.get(f"/audit/alerts/{alert.pk}/").content.decode()
+        assert REASON["reason"] in page
+        response = client.post(f"/audit/alerts/{alert.pk}/", {"note": ""})
+        assert "govuk-error-summary" in response.content.decode()
+        response = client.post(
+            f"/audit/alerts/{alert.pk}/", {"note": "Spoke to the head teacher: justified."}
+        )
+        assert response.status_code == 302
+        alert.refresh_from_db()
+        assert alert.reviewed_by == morgan and alert.reviewed_at is not None
+        assert alert.review_note == "Spoke to the head teacher: justified."
+        assert "No alerts match" in client.get("/audit/alerts/").content.decode()
+        page = client.get("/audit/alerts/?status=reviewed").content.decode()
+        assert "Reviewed" in page and child.lisa_ref in page
+        assert AuditEvent.objects.filter(
+            action=Action.UPDATE, object_type="audit.alert", user=morgan
+        ).exists()
+
+    @pytest.mark.parametrize("who", ["amara", "priya", "daniel", "sam", "alex"])
+    def test_only_the_central_team_sees_alerts(self, client_for, personas, who):
+        client = client_for(personas[who])
+        assert client.get("/audit/alerts/").status_code == 403
+
+    def test_alert_list_queries_are_bounded(
+        self, client_for, daniel, morgan, django_assert_max_num_queries
+    ):
+        for n in range(30):
+            child = make_child(forenames=f"Alerted{n}")
+            Alert.objects.create(kind=AlertKind.SELF_CLAIM, child=child, user=daniel, reason="r")
+        client = client_for(morgan)
+        with django_assert_max_num_queries(12):
+            response = client.get("/audit/alerts/")
+        assert response.status_code == 200
+
+
+def test_opening_many_index_cards_raises_an_unusual_volume_alert(client_for, daniel, monkeypatch):
+    from children import actions
+
+    monkeypatch.setattr(actions, "UNUSUAL_CARDS_PER_HOUR", 5)
+    children = [make_child(forenames=f"Trawled{n}") for n in range(6)]
+    involve(daniel, children[0])
+    client = client_for(daniel)
+    for child in children[:5]:
+        client.get(f"/children/{child.pk}/")
+    assert not Alert.objects.exists()  # one of the five is a child daniel works with
+    client.get(f"/children/{children[5].pk}/")
+    alert = Alert.objects.get(kind=AlertKind.UNUSUAL_VOLUME)
+    assert alert.user == daniel and alert.detail["count"] == 5
+    client.get(f"/children/{children[1].pk}/")
+    assert Alert.objects.count() == 1

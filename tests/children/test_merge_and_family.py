@@ -1,0 +1,224 @@
+"""Merging two records of one child, families, and the record page's query count."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.models import Action, Alert, AlertKind, AuditEvent
+from children.models import Child, Family, Involvement, ParentalResponsibility
+from lisa.models import Role
+from tests.children.conftest import involve, make_child
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+class TestMerge:
+    def test_the_central_team_merges_two_records_of_one_child(
+        self, client_for, amara, daniel, morgan, child
+    ):
+        duplicate = make_child(forenames="Ottilie", surname="Brackenbury", nhs_number="9434765919")
+        involve(amara, child)
+        involve(daniel, duplicate, role="Class teacher")
+        involve(amara, duplicate)  # amara on both: one involvement remains open
+        ParentalResponsibility.objects.create(child=duplicate, name="Augusta", relationship="aunt")
+        Alert.objects.create(kind=AlertKind.SELF_CLAIM, child=duplicate, user=daniel, reason="r")
+        client = client_for(morgan)
+        response = client.post(
+            f"/children/{child.pk}/merge/",
+            {"lisa_ref": duplicate.lisa_ref, "reason": "Same child, two spellings"},
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and "Duplicate to merge" in page
+        assert Child.objects.get(pk=duplicate.pk).merged_into is None
+        response = client.post(
+            f"/children/{child.pk}/merge/",
+            {
+                "lisa_ref": duplicate.lisa_ref,
+                "reason": "Same child, two spellings",
+                "confirm": "merge",
+            },
+        )
+        assert response.status_code == 302
+        duplicate.refresh_from_db()
+        child.refresh_from_db()
+        assert duplicate.merged_into == child and duplicate.status == "archived"
+        assert child.nhs_number == "9434765919"
+        assert "Ottilie Brackenbury" in child.other_names
+        assert Involvement.objects.filter(child=duplicate).count() == 0
+        assert Involvement.objects.active().filter(child=child, practitioner=daniel).exists()
+        assert Involvement.objects.active().filter(child=child, practitioner=amara).count() == 1
+        assert ParentalResponsibility.objects.get(name="Augusta").child == child
+        assert Alert.objects.get().child == child
+        # In both histories.
+        for record_id in (child.pk, duplicate.pk):
+            event = AuditEvent.objects.get(action=Action.MERGE, child_id=record_id)
+            assert event.detail["kept"] == child.lisa_ref
+            assert event.detail["merged"] == duplicate.lisa_ref
+        # The other reference still resolves to the kept record.
+        response = client.get(f"/children/ref/{duplicate.lisa_ref}/", follow=True)
+        assert response.context["child"] == child
+        response = client.get(f"/children/{duplicate.pk}/record/", follow=True)
+        assert response.context["child"] == child
+        assert duplicate.lisa_ref in response.content.decode()
+        # Daniel's access now comes from the kept record.
+        assert client_for(daniel).get(f"/children/{child.pk}/record/").status_code == 200
+
+    @pytest.mark.parametrize("who", ["amara", "priya", "daniel", "sam", "alex"])
+    def test_only_the_central_team_merges(self, client_for, personas, who, child):
+        involve(personas["amara"], child)
+        duplicate = make_child(forenames="Ottilie", surname="Brackenbury")
+        response = client_for(personas[who]).post(
+            f"/children/{child.pk}/merge/",
+            {"lisa_ref": duplicate.lisa_ref, "reason": "x", "confirm": "merge"},
+        )
+        assert response.status_code == 403
+        duplicate.refresh_from_db()
+        assert duplicate.merged_into is None
+
+    def test_a_record_cannot_be_merged_into_itself(self, client_for, morgan, child):
+        response = client_for(morgan).post(
+            f"/children/{child.pk}/merge/",
+            {"lisa_ref": child.lisa_ref, "reason": "x", "confirm": "merge"},
+        )
+        assert "not this record" in response.content.decode()
+
+
+class TestFamily:
+    def test_linking_a_sibling_shows_their_practitioners(self, client_for, amara, helen, child):
+        sibling = make_child(forenames="Barnaby", surname="Brackenbury")
+        involve(helen, sibling, role="Head teacher")
+        involve(amara, child)
+        client = client_for(amara)
+        response = client.post(f"/children/{child.pk}/family/", {"lisa_ref": sibling.lisa_ref})
+        assert response.status_code == 302
+        child.refresh_from_db()
+        sibling.refresh_from_db()
+        assert child.family_id and child.family_id == sibling.family_id
+        page = client.get(f"/children/{child.pk}/").content.decode()
+        assert "Barnaby" in page and "Helen Wright" in page
+        # Linking a third child into either household joins them all.
+        third = make_child(forenames="Clementine", surname="Brackenbury")
+        client.post(f"/children/{child.pk}/family/", {"lisa_ref": third.lisa_ref})
+        assert Family.objects.get().children.count() == 3
+
+    def test_a_bad_reference_is_refused_beside_the_field(self, client_for, amara, child):
+        involve(amara, child)
+        response = client_for(amara).post(f"/children/{child.pk}/family/", {"lisa_ref": "L12"})
+        assert "Enter a LISA reference" in response.content.decode()
+
+    def test_leaving_a_family(self, client_for, amara, child):
+        family = Family.objects.create()
+        child.family = family
+        child.save()
+        make_child(forenames="Barnaby", family=family)
+        involve(amara, child)
+        response = client_for(amara).post(
+            f"/children/{child.pk}/family/leave/", {"reason": "Moved to her father's"}
+        )
+        assert response.status_code == 302
+        child.refresh_from_db()
+        assert child.family is None
+
+
+class TestInvolvementByTheLeadProfessional:
+    def test_the_lead_professional_adds_a_practitioner(self, client_for, amara, daniel, child):
+        involve(amara, child, lead_professional=True)
+        client = client_for(amara)
+        response = client.post(
+            f"/children/{child.pk}/involvement/add/",
+            {"practitioner": daniel.pk, "role": "Class teacher"},
+        )
+        assert response.status_code == 302
+        involvement = Involvement.objects.get(child=child, practitioner=daniel)
+        assert involvement.how_began == "lead_professional" and involvement.created_by == amara
+
+    def test_others_may_not(self, client_for, amara, daniel, child):
+        involve(amara, child)
+        response = client_for(amara).post(
+            f"/children/{child.pk}/involvement/add/",
+            {"practitioner": daniel.pk, "role": "Class teacher"},
+        )
+        assert response.status_code == 403
+
+    def test_a_mistaken_involvement_is_marked_entered_in_error_not_deleted(
+        self, client_for, amara, morgan, child
+    ):
+        involvement = involve(amara, child)
+        client = client_for(morgan)
+        response = client.post(
+            f"/children/{child.pk}/involvement/{involvement.pk}/entered-in-error/",
+            {"reason": "Wrong child"},
+        )
+        assert response.status_code == 302
+        involvement.refresh_from_db()
+        assert involvement.entered_in_error and involvement.error_reason == "Wrong child"
+        assert client_for(amara).get(f"/children/{child.pk}/record/").status_code == 403
+        page = client_for(morgan).get(f"/children/{child.pk}/record/").content.decode()
+        assert "Entered in error" in page and "Wrong child" in page
+
+
+def test_record_page_queries_are_bounded_with_many_involvements(
+    client_for, amara, agencies, django_assert_max_num_queries
+):
+    family = Family.objects.create()
+    child = make_child(family=family)
+    involve(amara, child, lead_professional=True)
+    for n in range(40):
+        person = make_user(f"worker.n{n}", agencies["school"], [Role.PRACTITIONER])
+        involve(person, child, role="Teaching assistant")
+    for n in range(5):
+        sibling = make_child(family=family)
+        for m in range(5):
+            person = make_user(f"sib.worker{n}x{m}", agencies["voluntary"], [Role.PRACTITIONER])
+            involve(person, sibling, role="Family support worker")
+        ParentalResponsibility.objects.create(child=child, name=f"Carer {n}", relationship="aunt")
+    client = client_for(amara)
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/children/{child.pk}/record/")
+    assert response.status_code == 200
+    assert response.content.decode().count("Teaching assistant") == 40
+    with django_assert_max_num_queries(16):
+        response = client.get(f"/children/{child.pk}/")
+    assert response.status_code == 200
+
+
+def test_every_form_page_opens_for_those_allowed(client_for, amara, daniel, morgan, child):
+    involvement = involve(amara, child, lead_professional=True)
+    parent = ParentalResponsibility.objects.create(child=child, name="Augusta", relationship="aunt")
+    client = client_for(amara)
+    for path in (
+        f"/children/{child.pk}/edit/",
+        f"/children/{child.pk}/family/",
+        f"/children/{child.pk}/involvement/add/",
+        f"/children/{child.pk}/involvement/{involvement.pk}/end/",
+        f"/children/{child.pk}/involvement/{involvement.pk}/entered-in-error/",
+        f"/children/{child.pk}/parents/new/",
+        f"/children/{child.pk}/parents/{parent.pk}/edit/",
+        f"/children/{child.pk}/parents/{parent.pk}/entered-in-error/",
+        "/children/new/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert child.lisa_ref in response.content.decode() or path == "/children/new/"
+    client = client_for(daniel)
+    for path in (f"/children/{child.pk}/involvement/claim/", f"/children/{child.pk}/break-glass/"):
+        assert client.get(path).status_code == 200, path
+    client = client_for(morgan)
+    assert client.get(f"/children/{child.pk}/merge/").status_code == 200
+    alert = Alert.objects.create(kind=AlertKind.SELF_CLAIM, child=child, user=daniel, reason="r")
+    assert client.get(f"/audit/alerts/{alert.pk}/").status_code == 200
+    # Another child's involvement id under this child is not found (and the refusal audited).
+    other = make_child()
+    response = client.get(f"/children/{other.pk}/involvement/{involvement.pk}/end/")
+    assert response.status_code == 404
+
+
+def test_every_view_of_a_form_page_is_audited_once(client_for, amara, child):
+    involve(amara, child, lead_professional=True)
+    client = client_for(amara)
+    for path in (f"/children/{child.pk}/edit/", f"/children/{child.pk}/family/"):
+        before = AuditEvent.objects.count()
+        client.get(path)
+        events = list(AuditEvent.objects.order_by("id")[before:])
+        assert [(e.action, e.child_id) for e in events] == [(Action.VIEW, child.pk)], path
