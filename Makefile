@@ -12,7 +12,7 @@ PORT ?= 8000
 
 run: setup
 	$(PY) manage.py load_demo
-	$(PY) manage.py print_demo_users
+	$(PY) manage.py print_demo_users --url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
