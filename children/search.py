@@ -255,11 +255,15 @@ def likely_duplicates(
     words = matching.normalise(f"{forenames} {surname}").split()
     query = ParsedQuery(words, date_of_birth, matching.normalise_postcode(postcode), "", "", "")
     candidates = {c.pk: c for c in _candidates_by_name(query, base)}
+    # Born the same day at the same address: shown whatever the name (a twin, or the same child
+    # under another name), so the practitioner decides.
+    same_day_and_place = []
     if date_of_birth and postcode:
-        for child in base.filter(
-            date_of_birth=date_of_birth, postcode=matching.normalise_postcode(postcode)
-        )[:CANDIDATE_CAP]:
-            candidates.setdefault(child.pk, child)
+        same_day_and_place = list(
+            base.only(*RANKING_FIELDS).filter(
+                date_of_birth=date_of_birth, postcode=matching.normalise_postcode(postcode)
+            )[:CANDIDATE_CAP]
+        )
     likely = []
     exact_ids = {c.pk for c in exact}
     for match in _rank(candidates.values(), query):
@@ -269,6 +273,10 @@ def likely_duplicates(
         same_place = "same postcode" in match.reasons
         if same_dob or same_place or match.score >= 85:
             likely.append(match)
+    shown = exact_ids | {m.child.pk for m in likely}
+    for child in same_day_and_place:
+        if child.pk not in shown:
+            likely.append(Match(child, 50.0, ["same date of birth", "same postcode"]))
     if other_names:
         for match in search_children(other_names, date_of_birth=date_of_birth, limit=10):
             if (

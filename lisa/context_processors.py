@@ -10,7 +10,7 @@ def navigation(user, path: str) -> list[dict]:
     """The service navigation for ``user``'s roles."""
     if not user.is_authenticated:
         return []
-    items = [("Home", reverse("home"))]
+    items = [("Home", reverse("home")), ("Service directory", reverse("directory:search"))]
     if user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
         items.append(("Children", reverse("children:search")))
     if user.has_role(Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):

@@ -148,6 +148,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context["recent_refusals"] = list(
             AuditEvent.objects.filter(outcome=Outcome.DENIED).select_related("agency")[:8]
         )
+    if user.is_directory_editor:
+        from directory.models import Service
+
+        context["my_services"] = list(
+            Service.objects.filter(editors=user).select_related("organisation").order_by("name")
+        )
     if user.is_system_admin:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")

@@ -22,6 +22,7 @@ PUBLIC = {
     "directory:public-search",
     "directory:public-service",
     "oruk:index",
+    "oruk:openapi",
     "oruk:services",
     "oruk:service",
     "oruk:service-at-locations",

@@ -366,3 +366,21 @@ def test_central_team_home_lists_refusals_of_every_kind(client_for, personas):
     page = client_for(personas["morgan"]).get("/").content.decode()
     assert "amara.okafor" in page
     assert "nobody.here" in page
+
+
+def test_directory_editor_home_lists_their_entries(client_for, personas):
+    from directory.models import Organisation, Service
+
+    sam = personas["sam"]
+    organisation = Organisation.objects.create(name="Deptford Family Support Network")
+    service = Service.objects.create(
+        organisation=organisation, name="Saturday Dads Group", description="A group for dads."
+    )
+    service.editors.add(sam)
+    Service.objects.create(
+        organisation=organisation, name="Someone Else's Service", description="x"
+    )
+    page = client_for(sam).get("/").content.decode()
+    assert "Your directory entries" in page
+    assert "Saturday Dads Group" in page
+    assert "Someone Else" not in page

@@ -1,0 +1,236 @@
+"""Finding services: PostgreSQL full-text search with ranking, and the filters.
+
+The search vector is stored on each service (a generated column over its name, categories and
+description, GIN-indexed), so a search is one indexed query however large the directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Window
+from rapidfuzz import fuzz, process
+
+from directory.areas import Postcode
+from directory.models import Category, OpeningSession, Service
+
+CONFIG = "english"
+
+
+@dataclass
+class Criteria:
+    q: str = ""
+    category: Category | None = None
+    age: int | None = None
+    postcode: Postcode | None = None
+    day: int | None = None
+    language: str | None = None
+    free: bool = False
+    # Open data filters
+    taxonomy_term_ids: tuple = ()
+    minimum_age: float | None = None
+    maximum_age: float | None = None
+    modified_after: object = None
+    organisation_uuid: object = None
+    opens_from: object = None
+    closes_by: object = None
+    # Match services with any of the words, not all of them (the fallback when all finds none).
+    any_word: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.q,
+                self.category,
+                self.age is not None,
+                self.postcode,
+                self.day is not None,
+                self.language,
+                self.free,
+            )
+        )
+
+
+def text_query(criteria: Criteria) -> SearchQuery:
+    """Every word must match (as in a web search engine: "quoted phrases", -excluded words),
+    or, for the fallback, any one of them."""
+    if criteria.any_word:
+        words = [w for w in re.findall(r"\w+", criteria.q) if len(w) > 1]
+        query = None
+        for word in words[:10]:
+            term = SearchQuery(word, config=CONFIG)
+            query = term if query is None else query | term
+        if query is not None:
+            return query
+    return SearchQuery(criteria.q, config=CONFIG, search_type="websearch")
+
+
+def has_several_words(text: str) -> bool:
+    return len([w for w in re.findall(r"\w+", text) if len(w) > 1]) > 1
+
+
+def serving_postcode(postcode: Postcode) -> Q:
+    """Services serving this postcode: its district, its ward, or (inside the borough) the
+    whole borough."""
+    condition = Q(postcode_districts__contains=[postcode.district])
+    if postcode.ward:
+        condition |= Q(wards__contains=[postcode.ward]) | Q(serves_whole_borough=True)
+    return condition
+
+
+def apply(services: QuerySet[Service], criteria: Criteria) -> QuerySet[Service]:
+    """``services`` narrowed by ``criteria``; ranked by relevance when there is text."""
+    if criteria.category is not None:
+        services = services.filter(categories=criteria.category)
+    if criteria.taxonomy_term_ids:
+        services = services.filter(
+            Exists(
+                Service.categories.through.objects.filter(
+                    service=OuterRef("pk"), category__uuid__in=criteria.taxonomy_term_ids
+                )
+            )
+        )
+    if criteria.age is not None:
+        services = services.filter(
+            Q(minimum_age__isnull=True) | Q(minimum_age__lte=criteria.age),
+            Q(maximum_age__isnull=True) | Q(maximum_age__gte=criteria.age),
+        )
+    # Open Referral's meaning: "a minimum age of at least" / "a maximum age at or below".
+    if criteria.minimum_age is not None:
+        services = services.filter(minimum_age__gte=criteria.minimum_age)
+    if criteria.maximum_age is not None:
+        services = services.filter(maximum_age__lte=criteria.maximum_age)
+    if criteria.postcode is not None:
+        services = services.filter(serving_postcode(criteria.postcode))
+    if criteria.day is not None or criteria.opens_from or criteria.closes_by:
+        sessions = OpeningSession.objects.filter(service=OuterRef("pk"))
+        if criteria.day is not None:
+            sessions = sessions.filter(weekday=criteria.day)
+        if criteria.opens_from:
+            sessions = sessions.filter(opens_at__gte=criteria.opens_from)
+        if criteria.closes_by:
+            sessions = sessions.filter(closes_at__lte=criteria.closes_by)
+        services = services.filter(Exists(sessions))
+    if criteria.language:
+        services = services.filter(languages__contains=[criteria.language])
+    if criteria.free:
+        services = services.filter(is_free=True)
+    if criteria.modified_after is not None:
+        services = services.filter(updated_at__gte=criteria.modified_after)
+    if criteria.organisation_uuid is not None:
+        services = services.filter(organisation__uuid=criteria.organisation_uuid)
+    if criteria.q:
+        query = text_query(criteria)
+        services = (
+            services.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "name", "pk")
+        )
+    else:
+        services = services.order_by("name", "pk")
+    return services
+
+
+def suggest_categories(text: str, categories: list[Category], limit: int = 3) -> list[Category]:
+    """Categories whose names are close to ``text`` (spelling slips, near words)."""
+    if not text:
+        return []
+    names = {category.name: category for category in categories}
+    matches = process.extract(text, list(names), scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+    return [names[name] for name, _score, _ in matches]
+
+
+LANGUAGES_CACHE_SECONDS = 300
+
+
+def _languages_key(services: QuerySet[Service]) -> str:
+    return "directory:languages:" + hashlib.sha256(str(services.query).encode()).hexdigest()[:16]
+
+
+def languages_in_use(services: QuerySet[Service]) -> list[str]:
+    """The languages spoken at ``services``, for the language filter. Kept for five minutes
+    (and forgotten whenever an entry is saved), as it changes rarely and costs a table scan."""
+    key = _languages_key(services)
+    languages = cache.get(key)
+    if languages is None:
+        rows = (
+            services.order_by()
+            .annotate(language=Func(F("languages"), function="unnest"))
+            .values_list("language", flat=True)
+            .distinct()
+        )
+        languages = sorted(set(rows))
+        cache.set(key, languages, LANGUAGES_CACHE_SECONDS)
+        keys = set(cache.get("directory:languages:keys") or []) | {key}
+        cache.set("directory:languages:keys", sorted(keys), None)
+    return languages
+
+
+def forget_languages() -> None:
+    """Called when entries change, so the language filter offers what is there now."""
+    cache.delete_many([*(cache.get("directory:languages:keys") or []), "directory:languages:keys"])
+
+
+# What a result in a list shows: fetching only this keeps each search light.
+LIST_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "minimum_age",
+    "maximum_age",
+    "is_free",
+    "status",
+    "is_published",
+    "last_reviewed_on",
+    "organisation__name",
+)
+
+
+class _Total:
+    """Stands in for a queryset whose size is already known, so the paginator need not count."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+
+def results_page(services: QuerySet[Service], criteria: Criteria, number, size: int) -> Page:
+    """One page of the services matching ``criteria``, with their organisations and categories.
+
+    A text search must rank every match before it can show the best twenty, so its total comes
+    back with the page's rows (a window count) rather than from a second scan. Without text,
+    the page is read in name order from an index and counted separately, which PostgreSQL
+    plans better than a window over the whole table.
+    """
+    found = (
+        apply(services, criteria)
+        .select_related("organisation")
+        .only(*LIST_FIELDS)
+        .prefetch_related(Prefetch("categories", queryset=Category.objects.only("id", "name")))
+    )
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    if criteria.q:
+        counted = found.annotate(total_found=Window(Count("pk")))
+        rows = list(counted[(number - 1) * size : number * size])
+        total = rows[0].total_found if rows else (found.count() if number > 1 else 0)
+    else:
+        total = found.count()
+        rows = None
+    last = max(1, math.ceil(total / size))
+    if number > last:  # past the end: show the last page
+        number, rows = last, None
+    if rows is None:
+        rows = list(found[(number - 1) * size : number * size])
+    return Page(rows, number, Paginator(_Total(total), size))

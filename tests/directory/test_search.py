@@ -1,0 +1,257 @@
+"""Finding services: full-text search with ranking, every filter, paging, no-results help."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from audit.models import Action, AuditEvent
+from directory.models import Service
+
+from .conftest import make_service
+
+SEARCH = reverse("directory:search")
+PUBLIC = reverse("directory:public-search")
+
+
+def names(response) -> list[str]:
+    return [service.name for service in response.context["page"].object_list]
+
+
+@pytest.mark.django_db
+class TestAccess:
+    def test_anonymous_users_are_sent_to_sign_in_for_the_practitioner_search(self, client):
+        response = client.get(SEARCH)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/sign-in/")
+
+    def test_the_public_search_needs_no_sign_in(self, client, services):
+        response = client.get(PUBLIC)
+        assert response.status_code == 200
+        assert "Find a local service" in response.content.decode()
+
+    def test_public_search_shows_only_active_published_entries(self, client, services):
+        shown = names(client.get(PUBLIC))
+        assert "Bumps and Babies Parenting Group" in shown
+        assert "Secret Draft Parenting Course" not in shown
+        assert "Closed Speech Clinic" not in shown
+
+    def test_temporarily_closed_entries_are_for_practitioners_not_the_public(
+        self, client, client_for, amara, services
+    ):
+        Service.objects.filter(pk=services["speech"].pk).update(status="temporarily closed")
+        assert "Chatterbox Speech and Language Drop-in" not in names(client.get(PUBLIC))
+        page = client_for(amara).get(SEARCH)
+        assert "Chatterbox Speech and Language Drop-in" in names(page)
+        assert "Temporarily closed" in page.content.decode()
+
+    @pytest.mark.parametrize("persona", ["amara", "sam", "alex", "morgan"])
+    def test_every_signed_in_role_may_search(self, client_for, personas, services, persona):
+        response = client_for(personas[persona]).get(SEARCH)
+        assert response.status_code == 200
+        assert "Secret Draft Parenting Course" not in names(response)
+
+
+@pytest.mark.django_db
+class TestFreeText:
+    def test_finds_by_words_in_the_description_with_stemming(self, client, services):
+        # "talks" in the description; "talking" in the query.
+        assert names(client.get(PUBLIC, {"q": "talking"})) == [
+            "Chatterbox Speech and Language Drop-in"
+        ]
+
+    def test_finds_by_category_name(self, client, services):
+        assert names(client.get(PUBLIC, {"q": "youth clubs"})) == ["Forest Hill Youth Club"]
+
+    def test_a_match_in_the_name_ranks_above_one_in_the_description(
+        self, client, services, organisations
+    ):
+        make_service(
+            organisations["nhs"],
+            "Health Visiting Clinic",
+            description="Weigh your baby; we can also point you to a parenting group.",
+        )
+        make_service(
+            organisations["dfs"],
+            "Parenting Group for Dads",
+            description="Dads and their children meet on Saturdays.",
+        )
+        found = names(client.get(PUBLIC, {"q": "parenting group"}))
+        assert found.index("Parenting Group for Dads") < found.index("Health Visiting Clinic")
+        assert "Forest Hill Youth Club" not in found
+
+    def test_no_results_page_offers_suggestions(self, client, services):
+        response = client.get(PUBLIC, {"q": "Speach", "free": "on"})
+        body = response.content.decode()
+        assert names(response) == []
+        assert "No services match" in body
+        assert "check the spelling" in body
+        # A near category, and a way to drop the filter.
+        assert "Speech and language" in body
+        assert "remove the filter" in body
+
+    def test_practitioner_searches_are_audited_with_their_terms(self, client_for, amara, services):
+        client_for(amara).get(SEARCH, {"q": "food", "free": "on"})
+        event = AuditEvent.objects.filter(action=Action.SEARCH, username="amara.okafor").get()
+        assert event.detail == {"q": "food", "filters": ["free"]}
+
+
+@pytest.mark.django_db
+class TestFilters:
+    def test_category(self, client, services, categories):
+        found = names(client.get(PUBLIC, {"category": categories["send"].pk}))
+        assert found == ["Chatterbox Speech and Language Drop-in"]
+
+    @pytest.mark.parametrize(
+        ("age", "expected"),
+        [
+            (3, ["Bumps and Babies Parenting Group", "Chatterbox Speech and Language Drop-in"]),
+            (5, ["Chatterbox Speech and Language Drop-in"]),
+            (15, ["Forest Hill Youth Club"]),
+        ],
+    )
+    def test_age(self, client, services, age, expected):
+        assert names(client.get(PUBLIC, {"age": age})) == expected
+
+    def test_postcode_finds_services_serving_its_ward_or_district_or_the_whole_borough(
+        self, client, services
+    ):
+        # SE8 4 is in Deptford ward.
+        found = names(client.get(PUBLIC, {"postcode": "se8 4rj"}))
+        assert found == [
+            "Bumps and Babies Parenting Group",
+            "Chatterbox Speech and Language Drop-in",
+        ]
+        # SE23 3 is Forest Hill: the youth club serves SE23 as a district.
+        found = names(client.get(PUBLIC, {"postcode": "SE23 3HZ"}))
+        assert found == ["Chatterbox Speech and Language Drop-in", "Forest Hill Youth Club"]
+
+    def test_a_postcode_outside_the_borough_finds_only_services_naming_its_district(
+        self, client, services
+    ):
+        assert names(client.get(PUBLIC, {"postcode": "M1 1AE"})) == []
+
+    def test_a_bad_postcode_is_refused_with_a_clear_message(self, client, services):
+        response = client.get(PUBLIC, {"postcode": "SE99 ZZZ9"})
+        body = response.content.decode()
+        assert response.context["page"] is None
+        assert "Enter a real postcode, like SE6 4RU" in body
+        assert 'value="SE99 ZZZ9"' in body  # what was typed is kept
+
+    def test_free_only(self, client, services):
+        assert "Forest Hill Youth Club" not in names(client.get(PUBLIC, {"free": "on"}))
+        assert "Forest Hill Youth Club" in names(client.get(PUBLIC))
+
+    @pytest.mark.parametrize(
+        ("day", "expected"),
+        [
+            (0, ["Bumps and Babies Parenting Group"]),
+            (1, ["Chatterbox Speech and Language Drop-in"]),
+            (4, ["Forest Hill Youth Club"]),
+            (6, []),
+        ],
+    )
+    def test_open_on_a_day(self, client, services, day, expected):
+        assert names(client.get(PUBLIC, {"day": day})) == expected
+
+    def test_language(self, client, services):
+        response = client.get(PUBLIC, {"language": "Polish"})
+        assert names(response) == ["Chatterbox Speech and Language Drop-in"]
+        # The filter offers only languages spoken at published services.
+        offered = [value for value, _ in response.context["form"].fields["language"].choices]
+        assert offered == ["", "English", "Polish", "Yoruba"]
+
+    def test_filters_combine_with_text(self, client, services):
+        assert names(client.get(PUBLIC, {"q": "parents", "age": 2, "day": 2})) == [
+            "Bumps and Babies Parenting Group"
+        ]
+        assert names(client.get(PUBLIC, {"q": "parents", "age": 12})) == []
+
+
+@pytest.mark.django_db
+def test_results_are_paged_and_pages_keep_the_filters(client, organisations, categories):
+    for number in range(45):
+        make_service(
+            organisations["dfs"], f"Food bank {number:02}", categories=[categories["food"]]
+        )
+    first = client.get(PUBLIC, {"q": "food", "free": "on"})
+    assert first.context["page"].paginator.count == 45
+    assert len(names(first)) == 20
+    assert "q=food&amp;free=on&amp;page=2" in first.content.decode()
+    third = client.get(PUBLIC, {"q": "food", "free": "on", "page": 3})
+    assert len(names(third)) == 5
+
+
+@pytest.mark.django_db
+def test_search_queries_are_bounded(
+    client_for, amara, organisations, categories, django_assert_max_num_queries
+):
+    for number in range(30):
+        make_service(
+            organisations["dfs"],
+            f"Youth club {number}",
+            categories=[categories["youth"], categories["send"]],
+            languages=["English"],
+        )
+    client = client_for(amara)
+    with django_assert_max_num_queries(10):
+        response = client.get(SEARCH, {"q": "youth", "age": 12, "language": "English"})
+    assert len(names(response)) == 20
+    with django_assert_max_num_queries(10):
+        assert client.get(PUBLIC).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_language_filter_follows_saved_changes(
+    client, services, morgan, django_capture_on_commit_callbacks
+):
+    from directory import actions
+
+    assert "Somali" not in dict(client.get(PUBLIC).context["form"].fields["language"].choices)
+    service = services["speech"]
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.save_service(
+            request=None,
+            by=morgan,
+            service=service,
+            fields={"languages": ["English", "Somali"]},
+            version=service.updated_at.isoformat(),
+        )
+    response = client.get(PUBLIC, {"language": "Somali"})
+    assert "Somali" in dict(response.context["form"].fields["language"].choices)
+    assert names(response) == ["Chatterbox Speech and Language Drop-in"]
+
+
+@pytest.mark.django_db
+def test_public_pages_say_nothing_about_editors_or_users(client, services, sam):
+    for url in (PUBLIC, reverse("directory:public-service", args=[services["parenting"].pk])):
+        html = client.get(url).content.decode()
+        assert "Sam" not in html and "sam.taylor" not in html
+        assert "Signed in as" not in html
+        assert "Change this entry" not in html
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_shows_the_last_page(client, organisations):
+    for number in range(25):
+        make_service(organisations["dfs"], f"Food bank {number:02}")
+    for params in ({"q": "food", "page": 9}, {"page": 9}):
+        page = client.get(PUBLIC, params).context["page"]
+        assert page.number == 2
+        assert len(page.object_list) == 5
+    assert client.get(PUBLIC, {"page": "nonsense"}).context["page"].number == 1
+
+
+@pytest.mark.django_db
+def test_when_no_service_has_every_word_those_with_some_are_offered_and_it_is_said(
+    client, services
+):
+    response = client.get(PUBLIC, {"q": "toddlers swimming"})
+    assert names(response) == ["Bumps and Babies Parenting Group"]
+    html = response.content.decode()
+    assert "No service matched every word of ‘toddlers swimming’" in html
+    assert "1 service found for some of ‘toddlers swimming’" in html
+    # Every word matching: no fallback, no message.
+    response = client.get(PUBLIC, {"q": "toddlers babies"})
+    assert names(response) == ["Bumps and Babies Parenting Group"]
+    assert "No service matched every word" not in response.content.decode()
