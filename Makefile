@@ -13,6 +13,9 @@ PORT ?= 8000
 run: setup
 	$(PY) manage.py load_demo
 	$(PY) manage.py print_demo_users --url http://$(HOST):$(PORT)
+	@# The background worker (emails and other tasks) runs beside the web server and stops with it.
+	$(PY) manage.py db_worker --reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "lisa",
     "audit",
     "children",
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
     "meetings",
     "consent",
     "directory",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -271,6 +274,16 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # --- Audit -----------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# --- Background work --------------------------------------------------------------------------
+# Tasks (e.g. notification emails) are queued in the database in the same transaction as the
+# change that caused them, and run by `manage.py db_worker` (started by `make run`).
+TASKS = {
+    "default": {
+        "BACKEND": env("LISA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env(

@@ -48,6 +48,9 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("children/", include("children.urls")),
     path("directory/", include("directory.urls")),
+    path("concerns/", include("concerns.urls")),
+    path("consent/", include("consent.urls")),
+    path("messages/", include("messaging.urls")),
     path("api/directory/", include("directory.api_urls")),
 ]
 

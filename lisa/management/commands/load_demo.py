@@ -59,7 +59,13 @@ class Command(BaseCommand):
             user.save()
             created_users += 1
         # Each domain adds its own invented records, in dependency order.
-        for module in ("children.demo", "directory.demo"):
+        for module in (
+            "children.demo",
+            "directory.demo",
+            "concerns.demo",
+            "consent.demo",
+            "messaging.demo",
+        ):
             import_module(module).load(self.stdout)
         self.stdout.write(
             f"Demo data: {created_agencies} agencies and {created_users} users added "

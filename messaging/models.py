@@ -1,0 +1,1 @@
+"""Secure messages between users, optionally about one child."""
