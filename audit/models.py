@@ -88,6 +88,7 @@ class AlertKind(models.TextChoices):
     BREAK_GLASS = "break_glass", "Break-glass access"
     SELF_CLAIM = "self_claim", "Self-claimed involvement"
     UNUSUAL_VOLUME = "unusual_volume", "Unusual volume of access"
+    ACUTE_CONCERN = "acute_concern", "Level 4 (acute) concern"
 
 
 class Alert(models.Model):

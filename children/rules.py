@@ -99,7 +99,12 @@ def can_see_involvement(user: User, involvement: Involvement) -> bool:
     show them is recorded.\""""
     if not involvement.agency.sensitive_service:
         return True
-    return user.is_central_team or involvement.agency_id == user.agency_id
+    if user.is_central_team or involvement.agency_id == user.agency_id:
+        return True
+    # Consent to show them, as recorded on the child's agreements (consent/rules.py).
+    from consent.rules import consent_to_show_sensitive
+
+    return consent_to_show_sensitive(involvement.child_id)
 
 
 def can_self_claim(user: User, child: Child) -> bool:

@@ -6,13 +6,14 @@ from django.urls import reverse
 from lisa.models import Role
 
 
-def navigation(user, path: str) -> list[dict]:
+def navigation(user, path: str, request=None) -> list[dict]:
     """The service navigation for ``user``'s roles."""
     if not user.is_authenticated:
         return []
     items = [("Home", reverse("home")), ("Service directory", reverse("directory:search"))]
     if user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
         items.append(("Children", reverse("children:search")))
+        items.append(("Messages", reverse("messaging:inbox")))
     if user.has_role(Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
         items.append(("Users", reverse("users:list")))
         items.append(("Audit", reverse("audit:events")))
@@ -25,6 +26,12 @@ def navigation(user, path: str) -> list[dict]:
         active = path == url if url == "/" else path.startswith(url)
         if label == "Audit" and path.startswith(reverse("audit:alerts")):
             active = False
+        if label == "Messages" and request is not None:
+            from messaging.access import unread_count
+
+            unread = unread_count(request)  # one query, shared with the page
+            if unread:
+                label = f"Messages ({unread})"
         nav.append({"label": label, "url": url, "active": active})
     return nav
 
@@ -35,5 +42,7 @@ def lisa(request):
         "council_name": settings.LISA_COUNCIL_NAME,
         "contact_email": settings.LISA_CONTACT_EMAIL,
         "contact_phone": settings.LISA_CONTACT_PHONE,
-        "nav_items": navigation(request.user, request.path) if hasattr(request, "user") else [],
+        "nav_items": navigation(request.user, request.path, request)
+        if hasattr(request, "user")
+        else [],
     }

@@ -123,6 +123,14 @@ def home(request: HttpRequest) -> HttpResponse:
     context["my_events"] = list(
         AuditEvent.objects.filter(user=user).only("at", "action", "outcome", "path")[:5]
     )
+    if user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
+        from messaging.access import home_summary
+
+        context["unread_messages"] = home_summary(request)
+    if user.is_practitioner:
+        from concerns.home import home_sections
+
+        context.update(home_sections(user))
     if user.is_designated_officer and user.agency_id:
         agency_users = User.objects.filter(agency_id=user.agency_id)
         context["agency_counts"] = agency_users.aggregate(

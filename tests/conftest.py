@@ -40,6 +40,19 @@ def _flush_with_triggers_disabled(self, **options):
     finally:
         with connections[database].cursor() as cursor:
             cursor.execute("SET session_replication_role = DEFAULT")
+        _reseed_migration_data()
+
+
+def _reseed_migration_data():
+    """Flush also empties tables that migrations filled (the concern categories); put that data
+    back so that the tests after a browser journey see the database as migrations left it."""
+    from importlib import import_module
+
+    from concerns.models import Category
+
+    seeded = import_module("concerns.migrations.0002_categories").CATEGORIES
+    for position, name in enumerate(seeded, start=1):
+        Category.objects.get_or_create(name=name, defaults={"position": position})
 
 
 flush.Command.handle = _flush_with_triggers_disabled

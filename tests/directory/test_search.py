@@ -194,10 +194,10 @@ def test_search_queries_are_bounded(
             languages=["English"],
         )
     client = client_for(amara)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(SEARCH, {"q": "youth", "age": 12, "language": "English"})
     assert len(names(response)) == 20
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get(PUBLIC).status_code == 200
 
 
