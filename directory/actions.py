@@ -342,7 +342,7 @@ def refresh_category_names(services) -> int:
         Category.objects.filter(services=OuterRef("pk"))
         .order_by()
         .values("services")
-        .annotate(text=StringAgg("name", delimiter=" ", ordering="name"))
+        .annotate(text=StringAgg("name", delimiter=" ", order_by="name"))
         .values("text")
     )
     return Service.objects.filter(pk__in=services.values("pk")).update(

@@ -376,8 +376,10 @@ def _short(value) -> str:
 @role_required(Role.CENTRAL_TEAM)
 def organisation_list(request: HttpRequest) -> HttpResponse:
     """The central team."""
-    organisations = Organisation.objects.select_related("agency").annotate(
-        service_count=Count("services")
+    organisations = (
+        Organisation.objects.select_related("agency")
+        .annotate(service_count=Count("services"))
+        .order_by("name", "pk")
     )
     page = Paginator(organisations, 50).get_page(request.GET.get("page"))
     return render(request, "directory/organisations.html", {"page": page, "query": ""})
