@@ -30,8 +30,8 @@ from children.forms import (
 from children.models import Child, Involvement, ParentalResponsibility
 from children.search import likely_duplicates, search_children
 from lisa.access import deny, role_required
+from lisa.forms import apply_errors
 from lisa.models import Role, User
-from lisa.user_views import _apply_errors
 
 CHILD_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
@@ -171,7 +171,7 @@ def add(request: HttpRequest) -> HttpResponse:
                     matches_shown=[m.child for m in likely],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(
                     request, f"{child.full_name} has been added to LISA as {child.lisa_ref}."
@@ -294,7 +294,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form.data = form.data.copy()
                 form.data["version"] = conflict.version
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, f"{child.full_name}'s details have been saved.")
                 return redirect("children:record", pk=child.pk)
@@ -333,7 +333,7 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.info(
                 request,
@@ -375,7 +375,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -421,7 +421,7 @@ def add_involvement(request: HttpRequest, pk: int) -> HttpResponse:
                 lead_professional=form.cleaned_data["lead_professional"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The practitioner has been added.")
             return redirect("children:card", pk=child.pk)
@@ -520,7 +520,7 @@ def involvement_error(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
                 child=child.pk,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The involvement has been marked as entered in error.")
             return redirect("children:card", pk=child.pk)
@@ -550,7 +550,7 @@ def parent_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.add_parent(request=request, by=request.user, child=child, values=values)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{values['name']} has been added.")
             return redirect("children:record", pk=child.pk)
@@ -605,7 +605,7 @@ def parent_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             form.data = form.data.copy()
             form.data["version"] = conflict.version
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{parent.name}'s details have been saved.")
             return redirect("children:record", pk=child.pk)
@@ -670,7 +670,7 @@ def family(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 actions.link_siblings(request=request, by=request.user, child=child, other=other)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, f"{other.full_name} is now linked as a sibling.")
                 return redirect("children:record", pk=child.pk)
@@ -734,7 +734,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(
                     request,

@@ -32,9 +32,9 @@ from concerns.forms import (
 )
 from concerns.models import Category, Concern, ConcernStatus
 from lisa.access import deny, role_required
+from lisa.forms import apply_errors
 from lisa.models import Role
 from lisa.pdf import pdf_response, render_pdf
-from lisa.user_views import _apply_errors
 
 CHILD_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
@@ -110,7 +110,7 @@ def log(request: HttpRequest, child_pk: int) -> HttpResponse:
                 role=data.get("role", ""),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return redirect("concerns:logged", pk=concern.pk)
     audit_view(request, child, "log concern form")
@@ -216,7 +216,7 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
                 _conflict_message(form)
                 return _change_page(request, form, Concern.objects.get(pk=concern.pk), concern)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "The concern has been updated.")
                 return redirect("concerns:detail", pk=concern.pk)
@@ -257,7 +257,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
             form.data = form.data.copy()
             form.data["version"] = error.current.version
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The concern has been closed.")
             return redirect("concerns:detail", pk=concern.pk)
@@ -299,7 +299,7 @@ def entered_in_error(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as error:
             _refuse(request, concern, str(error))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The concern has been marked as entered in error.")
             return redirect("concerns:detail", pk=concern.pk)
@@ -430,7 +430,7 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 position=form.cleaned_data["position"] or 0,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"The category “{saved.name}” has been saved.")
             return redirect("concerns:categories")

@@ -27,9 +27,9 @@ from consent.forms import (
 )
 from consent.models import Agreement, Decision, Kind, SharingDecision
 from lisa.access import deny, role_required
+from lisa.forms import apply_errors
 from lisa.models import Role
 from lisa.pdf import pdf_response
-from lisa.user_views import _apply_errors
 
 CHILD_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
 KINDS = {"parent-carer": Kind.PARENT_CARER, "young-person": Kind.YOUNG_PERSON}
@@ -109,7 +109,7 @@ def record_agreement(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 request=request, by=request.user, child=child, kind=kind, values=form.values()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"The {kind.label.lower()} has been recorded.")
             return redirect("consent:child", pk=child.pk)
@@ -155,7 +155,7 @@ def withdraw(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             form.data = form.data.copy()
             form.data["version"] = error.current.version
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The withdrawal has been recorded.")
             return redirect("consent:child", pk=child.pk)
@@ -198,7 +198,7 @@ def copies(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             form.data = form.data.copy()
             form.data["version"] = error.current.version
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The copies have been recorded.")
             return redirect("consent:child", pk=child.pk)
@@ -234,7 +234,7 @@ def agreement_error(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The agreement has been marked as entered in error.")
             return redirect("consent:child", pk=child.pk)
@@ -270,7 +270,7 @@ def scan_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 upload=form.cleaned_data["scan"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The scanned form has been attached.")
             return redirect("consent:child", pk=child.pk)
@@ -389,7 +389,7 @@ def record_sharing_decision(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request, by=request.user, child=child, values=values
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The decision to share without consent has been recorded.")
             return redirect("consent:child", pk=child.pk)
@@ -438,7 +438,7 @@ def sharing_decision_error(request: HttpRequest, pk: int, item_pk: int) -> HttpR
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "The decision has been marked as entered in error.")
             return redirect("consent:child", pk=child.pk)

@@ -28,6 +28,7 @@ from directory.search import (
     suggest_categories,
 )
 from lisa.access import public, role_required, signed_in
+from lisa.forms import apply_errors
 from lisa.models import Role
 
 PAGE_SIZE = 20
@@ -35,13 +36,8 @@ KEEPERS = (Role.DIRECTORY_EDITOR, Role.CENTRAL_TEAM)
 
 
 def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            if field == "sessions":
-                field = "day_0"
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+    # Opening-time problems are shown beside the first day's field.
+    apply_errors(form, error, renamed={"sessions": "day_0"})
 
 
 def _querystring(request: HttpRequest, *, without: tuple[str, ...] = ("page",)) -> str:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from lisa import actions
 from lisa.access import role_required
-from lisa.forms import AgencyForm
+from lisa.forms import AgencyForm, apply_errors
 from lisa.models import Agency, Role
 
 FIELDS = ("name", "agency_type", "sensitive_service", "phone", "email", "is_active")
@@ -49,8 +49,7 @@ def agency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 version=form.cleaned_data.get("version", ""),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, error)
         except actions.ConcurrentEditError as error:
             form.add_error(
                 None,

@@ -24,6 +24,18 @@ username_validator = RegexValidator(
 )
 
 
+def apply_errors(form, error: ValidationError, *, renamed: dict[str, str] | None = None) -> None:
+    """Show an action's ValidationError beside the form's fields (or above the form when it
+    names no field), so nothing typed is lost. ``renamed`` maps a model field to the form
+    field that shows it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            field = (renamed or {}).get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
 def helper(*fields, submit: str = "Continue") -> FormHelper:
     h = FormHelper()
     h.form_tag = False  # templates write the <form> and its CSRF token

@@ -14,19 +14,11 @@ from audit.models import Action
 from audit.services import record
 from lisa import actions
 from lisa.access import managed_users, role_required, user_for_manager
-from lisa.forms import DeactivateForm, TrainingForm, UserForm
+from lisa.forms import DeactivateForm, TrainingForm, UserForm, apply_errors
 from lisa.models import Agency, Role
 
 MANAGERS = (Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
 PAGE_SIZE = 50
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @role_required(*MANAGERS)
@@ -87,7 +79,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -142,7 +134,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.data = form.data.copy()
             form.data["version"] = conflict.updated_at.isoformat()
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{target}'s details have been saved.")
             return redirect("users:detail", pk=target.pk)
@@ -167,7 +159,7 @@ def user_training(request: HttpRequest, pk: int) -> HttpResponse:
                 training_date=form.cleaned_data["training_date"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Training recorded. {target} can now sign in.")
             return redirect("users:detail", pk=target.pk)
@@ -187,7 +179,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request, by=request.user, user=target, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{target}'s account has been deactivated and signed out.")
             return redirect("users:detail", pk=target.pk)

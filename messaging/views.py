@@ -21,8 +21,8 @@ from audit.services import record
 from children import rules
 from children.access import audit_view, child_for_user
 from lisa.access import deny, role_required
+from lisa.forms import apply_errors
 from lisa.models import CHILD_ROLES, Role, User
-from lisa.user_views import _apply_errors
 from messaging import actions
 from messaging.access import full_record_viewers, thread_for_user
 from messaging.access import inbox as inbox_query
@@ -126,7 +126,7 @@ def new_thread(request: HttpRequest) -> HttpResponse:
             except PermissionDenied as error:
                 deny(request, str(error), object_type="children.child", object_id=child_id)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "Your message has been sent.")
                 return redirect(thread.get_absolute_url())
@@ -179,7 +179,7 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request, by=request.user, thread=thread, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Your reply has been sent.")
             return redirect(thread.get_absolute_url())
@@ -238,7 +238,7 @@ def message_error(request: HttpRequest, pk: int, message_pk: int) -> HttpRespons
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Your message has been marked as entered in error.")
             return redirect(thread.get_absolute_url())
