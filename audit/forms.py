@@ -14,7 +14,12 @@ class AuditFilterForm(forms.Form):
         queryset=Agency.objects.all(), required=False, empty_label="All agencies"
     )
     action = forms.ChoiceField(required=False, choices=[("", "All actions"), *Action.choices])
-    child = forms.IntegerField(required=False, min_value=1, label="Child record number")
+    child = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Child",
+        help_text="LISA reference (like L1234567K) or record number",
+    )
     date_from = forms.DateField(
         required=False,
         label="From",
@@ -38,6 +43,23 @@ class AuditFilterForm(forms.Form):
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] = "govuk-select"
         self.fields["child"].widget.attrs["class"] = "govuk-input govuk-input--width-10"
+
+    def clean_child(self) -> int | None:
+        """The child's record number, from a record number or a LISA reference. A merged
+        record's reference finds the events of that record itself (before the merge)."""
+        from children.models import Child
+        from children.validators import compact_lisa_ref
+
+        value = (self.cleaned_data.get("child") or "").strip()
+        if not value:
+            return None
+        if value.isascii() and value.isdigit():
+            return int(value[:18])
+        reference = compact_lisa_ref(value)
+        child_id = Child.objects.filter(lisa_ref=reference).values_list("pk", flat=True).first()
+        if child_id is None:
+            raise forms.ValidationError("No child on LISA has that reference")
+        return child_id
 
     def clean(self):
         data = super().clean()

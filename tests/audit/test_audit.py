@@ -99,7 +99,7 @@ class TestScreens:
         ).content.decode()
         assert "There is a problem" in body
         assert "must be the same as or after" in body
-        assert "Enter a whole number" in body
+        assert "No child on LISA has that reference" in body
 
     def test_designated_officer_sees_only_their_agencys_events(self, client_for, personas):
         client_for(personas["daniel"])  # a sign-in at the school
@@ -176,3 +176,16 @@ def test_field_history_is_append_only_too(amara):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         LogEntry.objects.filter(pk=entry.pk).update(changes="{}")
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_trail_is_searched_by_lisa_reference(client_for, personas):
+    from children.models import Child
+
+    child = Child.objects.create(
+        forenames="Kemi", surname="Rowe", date_of_birth="2019-05-04", gender="female"
+    )
+    record(None, Action.VIEW, user=personas["amara"], object_type="children.child", child=child)
+    client = client_for(personas["morgan"])
+    page = client.get(f"/audit/?child={child.lisa_ref.lower()}").content.decode()
+    assert "1 event," in page
+    assert "amara.okafor" in page
