@@ -13,6 +13,8 @@ PORT ?= 8000
 run: setup
 	$(PY) manage.py load_demo
 	$(PY) manage.py print_demo_users --url http://$(HOST):$(PORT)
+	@# Seal the audit trail now; the worker then seals it every minute (audit/tasks.py).
+	$(PY) manage.py seal_audit
 	@# The background worker (emails and other tasks) runs beside the web server and stops with it.
 	$(PY) manage.py db_worker --reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -33,7 +35,8 @@ migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 setup: $(STAMP) $(CSS) db
-	$(PY) manage.py migrate --no-input
+	@# Migrations run as the role that owns the tables; everything else as the application's role.
+	LISA_DB_ROLE=owner $(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 
 db: $(STAMP)

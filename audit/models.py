@@ -1,7 +1,9 @@
 """The audit trail: who did what to which record, when and from where.
 
 The table is append-only: a trigger installed by migration 0002 makes PostgreSQL refuse every
-UPDATE, DELETE and TRUNCATE on it, whoever asks.
+UPDATE, DELETE and TRUNCATE on it, whoever asks, and the application's database role may only
+read and add to it (audit/database.py). Events are sealed in blocks of a hash chain
+(audit/chain.py), so that a change made by someone who got round both still shows.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Action(models.TextChoices):
     PRINT = "print", "Printed"
     DOWNLOAD = "download", "Downloaded"
     SIGN_IN = "sign_in", "Signed in"
+    PASSWORD_ACCEPTED = "password_accepted", "Password accepted"
     SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
     SIGN_OUT = "sign_out", "Signed out"
     LOCKOUT = "lockout", "Locked out"
@@ -89,6 +92,8 @@ class AlertKind(models.TextChoices):
     SELF_CLAIM = "self_claim", "Self-claimed involvement"
     UNUSUAL_VOLUME = "unusual_volume", "Unusual volume of access"
     ACUTE_CONCERN = "acute_concern", "Level 4 (acute) concern"
+    PASSWORD_GUESSING = "password_guessing", "Many failed sign-ins to one account"
+    ACCOUNT_TAKEOVER = "account_takeover", "Email change and two-step reset refused"
 
 
 class Alert(models.Model):
@@ -153,3 +158,54 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.reviewed_at is None
+
+
+class SealBlock(models.Model):
+    """One link of the hash chain over the audit trail: a run of events in id order, sealed
+    together with the hash of the block before. Append-only, like the events themselves."""
+
+    number = models.PositiveBigIntegerField(unique=True)
+    sealed_at = models.DateTimeField(db_default=models.functions.Now())
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    event_count = models.PositiveIntegerField()
+    # The columns each event's serialisation covered when sealed, so that a column added later
+    # does not make older blocks fail to verify.
+    columns = models.JSONField()
+    # [[event id, the first 16 hex digits of its SHA-256], ...]: enough to name an event that
+    # has changed; the block's own hash covers each event's full digest.
+    events = models.JSONField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_event_id__lte=models.F("last_event_id")),
+                name="sealblock_event_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Block {self.number}: events {self.first_event_id}-{self.last_event_id}"
+
+
+class ChainVerification(models.Model):
+    """One run of ``verify_audit``: when, what it checked and whether the chain held."""
+
+    verified_at = models.DateTimeField(db_default=models.functions.Now(), db_index=True)
+    passed = models.BooleanField()
+    blocks_checked = models.PositiveBigIntegerField(default=0)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    # The newest block when verified: a later verification checks it is still there, unchanged.
+    head_number = models.PositiveBigIntegerField(null=True, blank=True)
+    head_hash = models.CharField(max_length=64, blank=True)
+    first_problem = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-verified_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.verified_at:%Y-%m-%d %H:%M} {'passed' if self.passed else 'FAILED'}"

@@ -35,6 +35,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     child_id = getattr(child, "pk", child)
+    detail = _with_break_glass(request, child_id, detail)
     meta = request.META if request is not None else {}
     return AuditEvent.objects.create(
         user=user,
@@ -52,6 +53,24 @@ def record(
         path=(request.get_full_path()[:400] if request is not None else ""),
         detail=detail or {},
     )
+
+
+def _with_break_glass(request, child_id, detail):
+    """Whatever is done with a child under a break-glass grant (a view, a print, a download)
+    carries the grant and its stated reason."""
+    grants = getattr(request, "_lisa_grants", None) if request is not None else None
+    grant = grants.get(child_id) if grants and child_id is not None else None
+    if grant is None or (detail and "break_glass" in detail):
+        return detail
+    return {
+        **(detail or {}),
+        "break_glass": {
+            "grant": grant.pk,
+            "category": grant.category,
+            "reason": grant.reason,
+            "expires_at": grant.expires_at.isoformat(),
+        },
+    }
 
 
 def record_denied(request: HttpRequest, reason: str, **kwargs: Any) -> AuditEvent:

@@ -19,7 +19,12 @@ def on_sign_in(sender, request, user, **kwargs):
     now = time.time()
     request.session["lisa_signed_in_at"] = now
     request.session["lisa_last_seen"] = now
-    record(request, Action.SIGN_IN, user=user, obj=user)
+    from lisa.second_factor import second_step_due
+
+    # With a second step still to pass, the password alone is not a sign-in: the second-factor
+    # pages record SIGN_IN once it is passed.
+    action = Action.PASSWORD_ACCEPTED if second_step_due(request) else Action.SIGN_IN
+    record(request, action, user=user, obj=user)
 
 
 @receiver(user_logged_out)

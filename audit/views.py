@@ -10,12 +10,13 @@ import json
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from audit.actions import review_alert
+from audit.chain import chain_status
 from audit.forms import AlertReviewForm, AuditFilterForm
 from audit.models import Action, Alert, AlertKind, AuditEvent
 from audit.services import record
@@ -56,7 +57,12 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEven
         if data.get("action"):
             events = events.filter(action=data["action"])
         if data.get("child"):
-            events = events.filter(child_id=data["child"])
+            # Lists (search results, home pages, inboxes) name the children they showed.
+            from children.models import Child
+
+            ref = Child.objects.filter(pk=data["child"]).values_list("lisa_ref", flat=True).first()
+            listed = Q(detail__shown__contains=[ref]) if ref else Q(pk__in=[])
+            events = events.filter(Q(child_id=data["child"]) | listed)
         tz = timezone.get_current_timezone()
         if data.get("date_from"):
             events = events.filter(
@@ -90,7 +96,12 @@ def events(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/events.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "chain": chain_status() if request.user.is_central_team else None,
+        },
     )
 
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from audit.models import Action
 from audit.services import record
-from children import rules
 from children.models import Child
 from lisa.access import deny
+from lisa.policy import ChildAccess
 
 Need = Literal["card", "full", "edit"]
 
@@ -51,21 +51,12 @@ def child_for_user(
     if child is None:
         deny(request, "no such child", not_found=True, object_type="children.child", object_id=pk)
     child = _kept(child)
-    user = request.user
-    grant = None
-    if need == "card":
-        allowed = rules.can_see_index_card(user, child)
-    elif need == "full":
-        allowed = rules.has_relationship(user, child)
-        if not allowed and rules.works_with_children(user):
-            grant = rules.current_break_glass(user, child)
-            allowed = grant is not None
-    elif need == "edit":
-        allowed = rules.can_edit(user, child)
-    else:  # pragma: no cover - a programming error
+    access = access_for(request, child)
+    allowed = {"card": access.card, "full": access.full, "edit": access.edit}.get(need)
+    if allowed is None:  # pragma: no cover - a programming error
         raise ValueError(f"unknown need {need!r}")
     if not allowed:
-        if need == "full" and rules.can_break_glass(user, child):
+        if need == "full" and access.break_glass:
             request.lisa_break_glass = reverse("children:break-glass", args=[child.pk])
         deny(
             request,
@@ -74,10 +65,69 @@ def child_for_user(
             object_id=child.pk,
             child=child.pk,
         )
-    request.lisa_break_glass_grant = grant
+    grant = access.grant if need == "full" else None
+    if grant is not None:
+        request.lisa_break_glass_grant = grant
+        request.__dict__.setdefault("_lisa_grants", {})[child.pk] = grant
     if audit and request.method in ("GET", "HEAD"):
         audit_view(request, child, need)
     return child
+
+
+def owned_record_for_user(
+    request: HttpRequest,
+    model,
+    pk: int,
+    need: Need = "full",
+    *,
+    child: Child | None = None,
+    related: tuple[str, ...] = (),
+    audit: bool = True,
+):
+    """Any record that hangs off a child (a concern, an agreement, a meeting…): the record
+    ``pk`` of ``model`` if the person may have its child for ``need``, else refuse.
+
+    With ``child`` (already opened from the URL), the record must belong to it (or to a record
+    merged into it), else 404. The record's ``child`` is the opened child and ``access`` the
+    person's access object for it."""
+    label = model._meta.label_lower
+    found = model.objects.select_related(*related).filter(pk=pk).first()
+    if found is None or (
+        child is not None and found.child_id != child.pk and not _merged_into(found.child_id, child)
+    ):
+        deny(
+            request,
+            f"no such {model._meta.verbose_name}",
+            not_found=True,
+            object_type=label,
+            object_id=pk,
+            child=child.pk if child is not None else None,
+        )
+    if child is None:
+        child = child_for_user(request, found.child_id, need, audit=audit)
+    found.child = child
+    found.access = access_for(request, child)
+    return found
+
+
+def _merged_into(child_id: int, kept: Child) -> bool:
+    return Child.objects.filter(pk=child_id, merged_into_id=kept.pk).exists()
+
+
+def access_for(request: HttpRequest, child: Child) -> ChildAccess:
+    """The access object for the signed-in person and ``child``, made once per request."""
+    cache = request.__dict__.setdefault("_lisa_child_access", {})
+    access = cache.get(child.pk)
+    if access is None or access.child is not child and access.child.pk != child.pk:
+        access = cache[child.pk] = ChildAccess(request.user, child)
+    return access
+
+
+def audit_siblings(request: HttpRequest, child: Child, siblings, what: str) -> None:
+    """Siblings shown on a page are views of those children too: one VIEW event each, under
+    the sibling's own record, so "who has seen this child?" finds them."""
+    for sibling in siblings:
+        audit_view(request, sibling, f"sibling on {what}", sibling_of=child.lisa_ref)
 
 
 def audit_view(request: HttpRequest, child: Child, what: str, **detail) -> None:
@@ -86,15 +136,7 @@ def audit_view(request: HttpRequest, child: Child, what: str, **detail) -> None:
     done = getattr(request, "_lisa_viewed", set())
     if child.pk in done:
         return
-    grant = getattr(request, "lisa_break_glass_grant", None)
     detail = {"view": what, **detail}
-    if grant is not None:
-        detail["break_glass"] = {
-            "grant": grant.pk,
-            "category": grant.category,
-            "reason": grant.reason,
-            "expires_at": grant.expires_at.isoformat(),
-        }
     record(request, Action.VIEW, obj=child, child=child, detail=detail)
     done.add(child.pk)
     request._lisa_viewed = done

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action, Alert, AlertKind
@@ -179,23 +180,41 @@ def update_child(
         raise ValidationError(
             "Another child on LISA has this NHS number or Unique Pupil Number."
         ) from error
-    if locked.status in (ChildStatus.CLOSED, ChildStatus.ARCHIVED) and "status" in changed:
-        # "It ends when … the case closes."
-        _end_all_involvements(locked, by, f"Case {locked.get_status_display().lower()}")
+    closing = locked.status in (ChildStatus.CLOSED, ChildStatus.ARCHIVED) and "status" in changed
+    if closing:
+        # "It ends when … the case closes": every agency's involvement ends, so only the lead
+        # professional or the central team may close it, and the others are told.
+        if not rules.access(by, locked).close_case:
+            raise ValidationError(
+                {
+                    "status": "Only the child's lead professional or the central team may close "
+                    "the case, because closing it ends every agency's involvement"
+                }
+            )
+        from messaging.notifications import notify
+
+        told = _end_all_involvements(locked, by, f"Case {locked.get_status_display().lower()}")
+        notify(told, kind="case_closed", path=reverse("children:card", args=[locked.pk]))
     # The trail says which fields changed; the values are in the field history.
     record(request, Action.UPDATE, obj=locked, child=locked, detail={"changed": sorted(changed)})
     return locked
 
 
-def _end_all_involvements(child: Child, by: User, reason: str) -> None:
+def _end_all_involvements(child: Child, by: User, reason: str) -> list[User]:
+    """End every open involvement; the practitioners whose involvement ended (other than ``by``)
+    are returned, to be told."""
     now = timezone.now()
+    ended = []
     for involvement in Involvement.objects.filter(
         child=child, ended_at__isnull=True, entered_in_error=False
-    ):
+    ).select_related("practitioner"):
         involvement.ended_at = now
         involvement.ended_by = by
         involvement.end_reason = reason
         involvement.save()
+        if involvement.practitioner_id != by.pk:
+            ended.append(involvement.practitioner)
+    return ended
 
 
 # --- people with parental responsibility ------------------------------------------------------
@@ -253,11 +272,25 @@ def update_parent(
 
 @transaction.atomic
 def parent_entered_in_error(
-    *, request: HttpRequest, by: User, parent: ParentalResponsibility, reason: str
+    *,
+    request: HttpRequest,
+    by: User,
+    parent: ParentalResponsibility,
+    reason: str,
+    version: str | None = None,
 ) -> ParentalResponsibility:
+    """A wrong entry is marked, never removed; refused if someone else changed or marked it
+    since the form was opened."""
     locked = ParentalResponsibility.objects.select_for_update().get(pk=parent.pk)
     if not rules.can_edit(by, locked.child):
         raise PermissionDenied("You may not change this child's record.")
+    if version is not None and locked.version != version:
+        raise ConcurrentEditError(locked)
+    if locked.entered_in_error:
+        # The first reason stands: a second marking would overwrite it.
+        raise ValidationError(
+            {"reason": "This entry has already been marked entered in error by someone else"}
+        )
     if not reason.strip():
         raise ValidationError({"reason": "Enter why this entry is wrong"})
     locked.entered_in_error = True
@@ -327,6 +360,36 @@ def self_claim(
     return involvement
 
 
+def _clear_lead(child: Child, keep: Involvement | None = None) -> None:
+    """One lead professional at a time (a database constraint holds it); saved one by one, so
+    the field history sees each change."""
+    previous = Involvement.objects.select_for_update().filter(child=child, lead_professional=True)
+    if keep is not None:
+        previous = previous.exclude(pk=keep.pk)
+    for involvement in previous:
+        involvement.lead_professional = False
+        involvement.save()
+
+
+def check_may_involve(*, by: User, child: Child, practitioner: User, how_began: str) -> None:
+    """ "Involvement starts when a practitioner logs a concern, is named in a meeting or plan,
+    is added by the lead professional, or claims it": each way has its own rule, and each is
+    checked here, whoever calls."""
+    access = rules.access(by, child)
+    if how_began == HowBegan.CONCERN:
+        allowed = practitioner.pk == by.pk and by.is_practitioner and access.card
+    elif how_began == HowBegan.SELF_CLAIM:
+        allowed = practitioner.pk == by.pk and access.claim
+    elif how_began == HowBegan.MEETING:
+        allowed = access.edit
+    elif how_began == HowBegan.LEAD_PROFESSIONAL:
+        allowed = access.add_involvement
+    else:
+        allowed = False
+    if not allowed:
+        raise PermissionDenied("Only the lead professional or the central team may add people.")
+
+
 @transaction.atomic
 def add_involvement(
     *,
@@ -340,13 +403,13 @@ def add_involvement(
 ) -> Involvement:
     """Record that ``practitioner`` works with the child (added by the lead professional or
     the central team; concerns and meetings call this too)."""
-    if how_began == HowBegan.LEAD_PROFESSIONAL and not rules.can_add_involvement(by, child):
-        raise PermissionDenied("Only the lead professional or the central team may add people.")
+    check_may_involve(by=by, child=child, practitioner=practitioner, how_began=how_began)
     if not practitioner.is_active or not practitioner.is_practitioner:
         raise ValidationError({"practitioner": "Choose an active practitioner"})
     existing = _open_involvement(child, practitioner)
     if existing is not None and existing.agency_id == practitioner.agency_id:
         if lead_professional and not existing.lead_professional:
+            _clear_lead(child, keep=existing)
             existing.lead_professional = True
             existing.save()
             record(
@@ -363,10 +426,7 @@ def add_involvement(
         existing.end_reason = "Practitioner moved agency"
         existing.save()
     if lead_professional:
-        # One lead professional at a time (saved one by one, so the field history sees it).
-        for previous in Involvement.objects.filter(child=child, lead_professional=True):
-            previous.lead_professional = False
-            previous.save()
+        _clear_lead(child)
     involvement = Involvement(
         child=child,
         practitioner=practitioner,
@@ -420,13 +480,12 @@ def involvement_entered_in_error(
     *, request: HttpRequest, by: User, involvement: Involvement, reason: str
 ) -> Involvement:
     """A mistaken involvement (wrong child, wrong person) is marked, never removed."""
-    locked = Involvement.objects.select_for_update().select_related("agency").get(pk=involvement.pk)
-    if not (
-        by.is_central_team
-        or locked.practitioner_id == by.pk
-        or locked.created_by_id == by.pk
-        or (by.is_designated_officer and by.agency_id == locked.agency_id)
-    ):
+    locked = (
+        Involvement.objects.select_for_update()
+        .select_related("agency", "child")
+        .get(pk=involvement.pk)
+    )
+    if not rules.access(by, locked.child).mark_involvement_in_error(locked):
         raise PermissionDenied("You may not change this involvement.")
     if not reason.strip():
         raise ValidationError({"reason": "Enter why this involvement is wrong"})
@@ -516,6 +575,13 @@ def link_siblings(*, request: HttpRequest, by: User, child: Child, other: Child)
     """Put two children in one household; if both already have one, the households join."""
     if not rules.can_edit(by, child):
         raise PermissionDenied("You may not change this child's record.")
+    if other.pk != child.pk and not rules.can_edit(by, other):
+        raise ValidationError(
+            {
+                "lisa_ref": "You may only link children whose records you may both change. Ask "
+                "a practitioner involved with the other child, or the central team"
+            }
+        )
     if other.pk == child.pk or other.merged_into_id:
         raise ValidationError({"lisa_ref": "Enter the LISA reference of another child"})
     child = Child.objects.select_for_update().get(pk=child.pk)
@@ -691,4 +757,46 @@ def check_card_volume(*, request: HttpRequest, by: User) -> Alert | None:
         user=by,
         reason=f"Opened the index cards of {count} children they do not work with within an hour",
         detail={"count": count, "what": "index cards"},
+    )
+
+
+UNUSUAL_SEARCHES_PER_HOUR = 30
+
+
+def check_search_volume(*, request: HttpRequest, by: User) -> Alert | None:
+    """Raise an "unusual volume" alert when one person makes many searches within an hour whose
+    results hold no child they work with (at most one open alert a day per person): trawling
+    the index shows in searches as well as in records opened."""
+    from audit.models import AuditEvent
+
+    since = timezone.now() - dt.timedelta(hours=1)
+    searches = list(
+        AuditEvent.objects.filter(user=by, action=Action.SEARCH, at__gte=since)
+        .exclude(detail__duplicate_check=True)
+        .values_list("detail", flat=True)
+    )
+    if len(searches) < UNUSUAL_SEARCHES_PER_HOUR:
+        return None
+    mine = set(
+        Involvement.objects.active()
+        .filter(practitioner=by)
+        .values_list("child__lisa_ref", flat=True)
+    )
+    unrelated = sum(1 for detail in searches if not mine.intersection(detail.get("shown") or []))
+    if unrelated < UNUSUAL_SEARCHES_PER_HOUR:
+        return None
+    if Alert.objects.filter(
+        kind=AlertKind.UNUSUAL_VOLUME,
+        user=by,
+        created_at__gte=timezone.now() - dt.timedelta(days=1),
+        reviewed_at__isnull=True,
+        detail__what="searches",
+    ).exists():
+        return None
+    return Alert.objects.create(
+        kind=AlertKind.UNUSUAL_VOLUME,
+        user=by,
+        reason=f"Made {unrelated} searches within an hour whose results held no child they work "
+        "with",
+        detail={"count": unrelated, "what": "searches"},
     )

@@ -20,7 +20,9 @@ from children.validators import (
     validate_upn,
 )
 from lisa.fields import DateField
-from lisa.forms import helper, phone_validator
+from lisa.forms import ReasonForm, helper, phone_validator
+
+__all__ = ["ReasonForm"]
 
 
 class SearchForm(forms.Form):
@@ -123,27 +125,38 @@ class ChildForm(forms.Form):
     status = forms.ChoiceField(choices=ChildStatus.choices, required=False)
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode")
+
+    def __init__(self, *args, editing: bool = False, show_address: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["nhs_number"].widget.attrs.update(inputmode="numeric", spellcheck="false")
         self.fields["upn"].widget.attrs.update(spellcheck="false")
         self.fields["postcode"].widget.attrs.update(autocomplete="postal-code")
         if not editing:
             del self.fields["status"]
+        if not show_address:
+            # A shielded address is neither shown nor changed by someone who may not see it.
+            for name in self.ADDRESS_FIELDS:
+                del self.fields[name]
         layout = [
             Field.text("forenames", field_width=20),
             Field.text("surname", field_width=20),
             Field.text("other_names", field_width=30),
             Field("date_of_birth", legend_size=Size.SMALL),
             Field.radios("gender", legend_size=Size.SMALL, inline=True),
-            Fieldset(
-                Field.text("address_line_1", field_width=30),
-                Field.text("address_line_2", field_width=30),
-                Field.text("town", field_width=20),
-                Field.text("postcode", field_width=10),
-                legend="Address",
-                legend_size=Size.SMALL,
-            ),
+        ]
+        if show_address:
+            layout.append(
+                Fieldset(
+                    Field.text("address_line_1", field_width=30),
+                    Field.text("address_line_2", field_width=30),
+                    Field.text("town", field_width=20),
+                    Field.text("postcode", field_width=10),
+                    legend="Address",
+                    legend_size=Size.SMALL,
+                )
+            )
+        layout += [
             Field.text("nhs_number", field_width=10),
             Field.text("upn", field_width=10),
             Field.text("school", field_width=30),
@@ -234,22 +247,6 @@ class AddInvolvementForm(forms.Form):
         )
 
 
-class ReasonForm(forms.Form):
-    """A reason, for ending an involvement or marking an entry entered in error."""
-
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(
-        self, *args, label: str, submit: str, required: bool = True, warning=False, **kwargs
-    ):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].label = label
-        self.fields["reason"].required = required
-        self.helper = helper(Field.textarea("reason"), submit=submit)
-        if warning:
-            self.helper.layout[-1].field_classes = "govuk-button govuk-button--warning"
-
-
 class BreakGlassForm(forms.Form):
     category = forms.ChoiceField(
         choices=BreakGlassCategory.choices,
@@ -290,12 +287,16 @@ class ParentForm(forms.Form):
     email = forms.EmailField(required=False, label="Email (optional)")
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, show_address: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        fields = [Field.text("name", field_width=30), Field.text("relationship", field_width=20)]
+        if show_address:
+            fields.append(Field.textarea("address"))
+        else:
+            # The household's address is shielded from this person: not shown, not changed.
+            del self.fields["address"]
         self.helper = helper(
-            Field.text("name", field_width=30),
-            Field.text("relationship", field_width=20),
-            Field.textarea("address"),
+            *fields,
             Field.text("phone", field_width=20),
             Field.text("email", field_width=30),
             Field("version"),

@@ -26,6 +26,7 @@ from children.validators import (
     validate_postcode,
     validate_upn,
 )
+from lisa.versioning import Versioned
 
 
 class Gender(models.TextChoices):
@@ -58,7 +59,7 @@ class Family(models.Model):
         return f"Family {self.pk}"
 
 
-class Child(models.Model):
+class Child(Versioned, models.Model):
     """A child or young person known to LISA. The index card is shown to any practitioner; the
     full record only to those with a legitimate relationship (see children/rules.py)."""
 
@@ -211,12 +212,8 @@ class Child(models.Model):
             if part
         ]
 
-    @property
-    def version(self) -> str:
-        return self.updated_at.isoformat() if self.updated_at else ""
 
-
-class ParentalResponsibility(models.Model):
+class ParentalResponsibility(Versioned, models.Model):
     """A person with parental responsibility for the child."""
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="parents")
@@ -248,10 +245,6 @@ class ParentalResponsibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relationship})"
-
-    @property
-    def version(self) -> str:
-        return self.updated_at.isoformat() if self.updated_at else ""
 
 
 class HowBegan(models.TextChoices):
@@ -317,6 +310,12 @@ class Involvement(models.Model):
                 condition=Q(ended_at__isnull=True, entered_in_error=False),
                 name="involvement_one_open_per_practitioner",
                 violation_error_message="This practitioner is already involved with the child.",
+            ),
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(lead_professional=True, ended_at__isnull=True, entered_in_error=False),
+                name="involvement_one_lead_professional",
+                violation_error_message="The child already has a lead professional.",
             ),
             models.CheckConstraint(
                 condition=Q(how_began__in=[value for value, _ in HowBegan.choices]),

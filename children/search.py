@@ -3,6 +3,13 @@ and postcodes, and the duplicate check that runs before a child is added.
 
 Candidates come from indexed columns only (the search-key array through its GIN index, the
 date of birth, the postcode, the identifiers); ranking happens in Python on those few rows.
+
+Both take the person searching into account. A child whose address that person may not see (a
+shielded child or its household: :func:`children.rules.address_hidden_ids`, asked once for the
+candidates) is never found, ranked or explained by its address: a search by postcode, or one
+narrowed to a postcode district, leaves it out wherever it lives; otherwise the postcode adds
+nothing to its score and gives no "same postcode" reason; in the duplicate check it is shown
+only as a possible match to ask the LISA team about, whatever its address.
 """
 
 from __future__ import annotations
@@ -10,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from children import matching
+from children import matching, rules
 
 # Above this a candidate is shown; below it, it is noise.
 SHOW_THRESHOLD = 62.0
@@ -25,11 +33,36 @@ _DATE_IN_TEXT = re.compile(r"\b(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})\b")
 _DIGITS = re.compile(r"\D")
 
 
+# What the duplicate check says of a child whose address the person may not see, whatever
+# matched: any other reason might tell where the child lives.
+ASK_THE_LISA_TEAM = "possible match — ask the LISA team"
+
+
 @dataclass
 class Match:
     child: object
     score: float
     reasons: list[str] = field(default_factory=list)
+    # The person may not see this child's address, so the match says nothing about it.
+    address_hidden: bool = False
+
+
+class _Viewer:
+    """The person searching, and which candidates' addresses they may not see: asked of the
+    database once for all the candidates (again only for candidates found later)."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self._asked: set[int] = set()
+        self._hidden: set[int] = set()
+
+    def hidden(self, children) -> set[int]:
+        ids = {child.pk for child in children}
+        new = ids - self._asked
+        if new:
+            self._hidden |= rules.address_hidden_ids(self.user, new)
+            self._asked |= new
+        return ids & self._hidden
 
 
 @dataclass
@@ -81,7 +114,9 @@ def parse(text: str, date_of_birth: dt.date | None = None, postcode: str = "") -
     return ParsedQuery(words, found_date, found_postcode, nhs, upn, reference)
 
 
-def _rank(candidates, query: ParsedQuery) -> list[Match]:
+def _rank(candidates, query: ParsedQuery, hidden: set[int] = frozenset()) -> list[Match]:
+    """Score and explain each candidate. The postcode counts only for children whose address
+    the person may see (not those in ``hidden``)."""
     matches: list[Match] = []
     transposed = None
     if query.date_of_birth and query.date_of_birth.day <= 12:
@@ -114,7 +149,8 @@ def _rank(candidates, query: ParsedQuery) -> list[Match]:
                 reasons.append("date of birth within a month")
             else:
                 score -= 25
-        if query.postcode:
+        address_hidden = child.pk in hidden
+        if query.postcode and not address_hidden:
             if child.postcode == query.postcode:
                 score = min(100.0, score + 8)
                 reasons.append("same postcode")
@@ -122,7 +158,7 @@ def _rank(candidates, query: ParsedQuery) -> list[Match]:
                 score += 2
                 reasons.append(f"same postcode district ({district})")
         if score >= SHOW_THRESHOLD or not query.words:
-            matches.append(Match(child, round(min(score, 100.0), 1), reasons))
+            matches.append(Match(child, round(min(score, 100.0), 1), reasons, address_hidden))
     matches.sort(key=lambda m: (-m.score, m.child.surname, m.child.forenames, m.child.pk))
     return matches
 
@@ -142,7 +178,16 @@ RANKING_FIELDS = (
 ENOUGH_EXACT = 15
 
 
-def _candidates_by_name(query: ParsedQuery, base):
+def _seen_at(queryset, viewer: _Viewer) -> list:
+    """Children found by their address (a postcode, or a district narrowing a search by name or
+    date of birth): only those whose address the person may see. A child whose address is
+    hidden from them is left out whatever its address, so the answer tells nothing of it."""
+    rows = list(queryset[:CANDIDATE_CAP])
+    hidden = viewer.hidden(rows)
+    return [child for child in rows if child.pk not in hidden]
+
+
+def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
     """Candidates in tiers: names that sound the same first, then (only when those are few and
     no date of birth narrows the search) the keys that tolerate a typo."""
     pairs, singles = matching.query_keys(query.words)
@@ -163,10 +208,13 @@ def _candidates_by_name(query: ParsedQuery, base):
     if singles:
         narrowed = base.filter(search_keys__overlap=sorted(singles))
         if query.date_of_birth:
-            narrowed = narrowed.filter(date_of_birth=query.date_of_birth)
+            take(narrowed.filter(date_of_birth=query.date_of_birth))
         elif query.postcode:
-            narrowed = narrowed.filter(postcode_district=matching.postcode_district(query.postcode))
-        take(narrowed)
+            district = matching.postcode_district(query.postcode)
+            for child in _seen_at(narrowed.filter(postcode_district=district), viewer):
+                seen.setdefault(child.pk, child)
+        else:
+            take(narrowed)
     if query.date_of_birth:
         # Everyone born that day (or with day and month swapped): a handful, ranked by name.
         # This also catches typos, so the typo-tolerant keys are not needed.
@@ -190,10 +238,15 @@ def search_children(
     date_of_birth: dt.date | None = None,
     postcode: str = "",
     limit: int = 50,
+    user=None,
 ) -> list[Match]:
-    """The children matching what was typed, best first, each with the reasons it matched."""
+    """The children matching what was typed, best first, each with the reasons it matched.
+
+    ``user`` is the person searching: the address of a child they may not see plays no part in
+    the search (with no ``user``, no shielded address does)."""
     query = parse(text, date_of_birth, postcode)
     base = _children()
+    viewer = _Viewer(user)
     if query.nhs_number:
         return [
             Match(c, 100.0, ["same NHS number"]) for c in base.filter(nhs_number=query.nhs_number)
@@ -213,20 +266,23 @@ def search_children(
             return [Match(referenced, 100.0, ["same LISA reference"])]
         return []
     if query.words:
-        candidates = _candidates_by_name(query, base)
+        candidates = _candidates_by_name(query, base, viewer)
     elif query.date_of_birth:
         scope = base.filter(date_of_birth=query.date_of_birth)
         if query.postcode:
-            scope = scope.filter(postcode_district=matching.postcode_district(query.postcode))
-        candidates = list(scope[:CANDIDATE_CAP])
+            district = matching.postcode_district(query.postcode)
+            candidates = _seen_at(scope.filter(postcode_district=district), viewer)
+        else:
+            candidates = list(scope[:CANDIDATE_CAP])
     elif query.postcode:
-        candidates = list(base.filter(postcode=query.postcode)[:CANDIDATE_CAP])
+        candidates = _seen_at(base.filter(postcode=query.postcode), viewer)
         if not candidates:
             district = matching.postcode_district(query.postcode)
-            candidates = list(base.filter(postcode_district=district)[:CANDIDATE_CAP])
+            candidates = _seen_at(base.filter(postcode_district=district), viewer)
     else:
         return []
-    return _rank(candidates, query)[:limit]
+    hidden = viewer.hidden(candidates) if query.postcode else set()
+    return _rank(candidates, query, hidden)[:limit]
 
 
 def likely_duplicates(
@@ -238,13 +294,20 @@ def likely_duplicates(
     other_names: str = "",
     nhs_number: str = "",
     upn: str = "",
+    user=None,
 ) -> tuple[list, list[Match]]:
     """Before a child is added: (exact matches on NHS number or UPN, likely matches).
 
     Likely means a similar name with the same date of birth or the same postcode, or the same
     date of birth and postcode whatever the name — the checks a practitioner would make.
+
+    A child whose address ``user`` may not see is never judged by the address, since whether
+    it is listed would then tell whether it lives at the postcode typed: it is listed when it
+    has the same date of birth (whatever the name) or a very similar name, its score leaves the
+    postcode out, and its only reason is :data:`ASK_THE_LISA_TEAM`.
     """
     base = _children()
+    viewer = _Viewer(user)
     identifiers = Q()
     if nhs_number:
         identifiers |= Q(nhs_number=_DIGITS.sub("", nhs_number))
@@ -254,7 +317,7 @@ def likely_duplicates(
 
     words = matching.normalise(f"{forenames} {surname}").split()
     query = ParsedQuery(words, date_of_birth, matching.normalise_postcode(postcode), "", "", "")
-    candidates = {c.pk: c for c in _candidates_by_name(query, base)}
+    candidates = {c.pk: c for c in _candidates_by_name(query, base, viewer)}
     # Born the same day at the same address: shown whatever the name (a twin, or the same child
     # under another name), so the practitioner decides.
     same_day_and_place = []
@@ -264,9 +327,10 @@ def likely_duplicates(
                 date_of_birth=date_of_birth, postcode=matching.normalise_postcode(postcode)
             )[:CANDIDATE_CAP]
         )
+    hidden = viewer.hidden([*candidates.values(), *same_day_and_place])
     likely = []
     exact_ids = {c.pk for c in exact}
-    for match in _rank(candidates.values(), query):
+    for match in _rank(candidates.values(), query, hidden):
         if match.child.pk in exact_ids:
             continue
         same_dob = "same date of birth" in match.reasons
@@ -275,14 +339,71 @@ def likely_duplicates(
             likely.append(match)
     shown = exact_ids | {m.child.pk for m in likely}
     for child in same_day_and_place:
-        if child.pk not in shown:
+        if child.pk not in shown and child.pk not in hidden:
             likely.append(Match(child, 50.0, ["same date of birth", "same postcode"]))
+            shown.add(child.pk)
+    # In place of "the same day at the same address", for a child whose address must not count:
+    # the same day, wherever the child lives.
+    for child in candidates.values():
+        if child.pk in hidden and child.pk not in shown and child.date_of_birth == date_of_birth:
+            likely.append(Match(child, 50.0, [], address_hidden=True))
+            shown.add(child.pk)
     if other_names:
-        for match in search_children(other_names, date_of_birth=date_of_birth, limit=10):
-            if (
-                match.child.pk not in exact_ids
-                and all(m.child.pk != match.child.pk for m in likely)
-                and "same date of birth" in match.reasons
-            ):
+        for match in search_children(other_names, date_of_birth=date_of_birth, limit=10, user=user):
+            if match.child.pk not in shown and "same date of birth" in match.reasons:
                 likely.append(match)
-    return exact, likely[:20]
+                shown.add(match.child.pk)
+    likely = likely[:20]
+    hidden = viewer.hidden([m.child for m in likely])
+    for match in likely:
+        if match.child.pk in hidden:
+            match.address_hidden = True
+            match.reasons = [ASK_THE_LISA_TEAM]
+    return exact, likely
+
+
+# --- searches kept for their results page -----------------------------------------------------
+
+# Where the session keeps a person's recent searches, and how many it keeps.
+SESSION_KEY = "lisa_child_searches"
+KEPT_SEARCHES = 10
+
+
+def remember_search(request, terms: dict) -> str:
+    """Keep the terms of a search in the session under a new random id, bound to the person,
+    and return the id: the results page's address carries only that id, never the name, date of
+    birth or postcode searched for (they would land in history, logs and Referer headers)."""
+    kept = dict(request.session.get(SESSION_KEY, {}))
+    key = secrets.token_urlsafe(16)
+    kept[key] = {
+        "user": request.user.pk,
+        "q": terms.get("q", "").strip(),
+        "date_of_birth": terms["date_of_birth"].isoformat() if terms.get("date_of_birth") else "",
+        "postcode": terms.get("postcode", ""),
+        "audited": False,
+    }
+    # The oldest searches make way: the session stays small.
+    request.session[SESSION_KEY] = dict(list(kept.items())[-KEPT_SEARCHES:])
+    return key
+
+
+def recall_search(request, key: str) -> dict | None:
+    """The terms kept under ``key`` for the signed-in person (``date_of_birth`` as a date), or
+    None when there is no such search of theirs."""
+    entry = request.session.get(SESSION_KEY, {}).get(key or "")
+    if not isinstance(entry, dict) or entry.get("user") != request.user.pk:
+        return None
+    born = entry.get("date_of_birth") or ""
+    return {
+        "q": entry.get("q", ""),
+        "date_of_birth": dt.date.fromisoformat(born) if born else None,
+        "postcode": entry.get("postcode", ""),
+        "audited": bool(entry.get("audited")),
+    }
+
+
+def mark_search_audited(request, key: str) -> None:
+    kept = dict(request.session.get(SESSION_KEY, {}))
+    if key in kept:
+        kept[key] = {**kept[key], "audited": True}
+        request.session[SESSION_KEY] = kept

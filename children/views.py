@@ -6,17 +6,20 @@ legitimate-relationship rules and audits the view.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.models import Action
 from audit.services import record
-from children import actions, rules
-from children.access import audit_view, child_for_user
+from children import actions
+from children.access import access_for, audit_siblings, audit_view, child_for_user
 from children.forms import (
     AddInvolvementForm,
     BreakGlassForm,
@@ -28,30 +31,22 @@ from children.forms import (
     SearchForm,
 )
 from children.models import Child, Involvement, ParentalResponsibility
-from children.search import likely_duplicates, search_children
+from children.search import (
+    likely_duplicates,
+    mark_search_audited,
+    recall_search,
+    remember_search,
+    search_children,
+)
 from lisa.access import deny, role_required
 from lisa.forms import apply_errors
+from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.models import Role, User
+from lisa.versioning import CONFLICT_MESSAGE
 
-CHILD_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
+CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
 SEARCH_LIMIT = 50
-
-
-def _permissions(user: User, child: Child) -> dict[str, bool]:
-    """What the person may do with the child, worked out once per page."""
-    relationship = rules.has_relationship(user, child)
-    involved = rules.is_involved(user, child) if not user.is_central_team else False
-    return {
-        "relationship": relationship,
-        "involved": involved,
-        "full": relationship or rules.current_break_glass(user, child) is not None,
-        "edit": relationship,
-        "address": (not child.shielded) or user.is_central_team or involved,
-        "claim": user.is_practitioner and user.agency_id is not None and not involved,
-        "add_involvement": rules.can_add_involvement(user, child),
-        "merge": rules.can_merge(user),
-    }
 
 
 # --- finding a child --------------------------------------------------------------------------
@@ -59,34 +54,57 @@ def _permissions(user: User, child: Child) -> dict[str, bool]:
 
 @role_required(*CHILD_ROLES)
 def search(request: HttpRequest) -> HttpResponse:
-    """Practitioners, designated officers and the central team. Every search is audited with
-    its terms; results show the index card only."""
-    form = SearchForm(request.GET or None)
+    """Practitioners, designated officers and the central team; results show the index card
+    only, and a child's address plays a part only for those who may see it.
+
+    A search is made by POST and answered with a redirect to ``?s=<id>`` (post-redirect-get):
+    the terms are kept in the session under a random id bound to the person, so no child's
+    name, date of birth or postcode, and no token, is ever in an address. The results page runs
+    the search each time it is shown (with the records and access rules of that moment) and is
+    audited once, with the terms and the children shown, the first time: a reload is not a new
+    search. An id that is not one of the person's own searches is 404. The form on the results
+    page holds the terms, to refine them into a new search."""
     matches = None
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid():
+            key = remember_search(request, form.cleaned_data)
+            return redirect(f"{reverse('children:search')}?{urlencode({'s': key})}")
+    elif "s" in request.GET:
+        key = request.GET["s"]
+        terms = recall_search(request, key)
+        if terms is None:
+            deny(request, "no such search", not_found=True, object_type="children.search")
+        form = SearchForm(initial=terms)
         matches = search_children(
-            data["q"].strip(),
-            date_of_birth=data["date_of_birth"],
-            postcode=data["postcode"],
+            terms["q"],
+            date_of_birth=terms["date_of_birth"],
+            postcode=terms["postcode"],
             limit=SEARCH_LIMIT,
+            user=request.user,
         )
         # The engine reads only the columns it ranks on: fetch the index cards in one query.
         cards = Child.objects.in_bulk([match.child.pk for match in matches])
         for match in matches:
             match.child = cards.get(match.child.pk, match.child)
-        record(
-            request,
-            Action.SEARCH,
-            object_type="children.child",
-            detail={
-                "q": data["q"].strip(),
-                "date_of_birth": data["date_of_birth"].isoformat() if data["date_of_birth"] else "",
-                "postcode": data["postcode"],
-                "results": len(matches),
-                "shown": [match.child.lisa_ref for match in matches],
-            },
-        )
+        if not terms["audited"]:
+            record(
+                request,
+                Action.SEARCH,
+                object_type="children.child",
+                detail={
+                    "q": terms["q"],
+                    "date_of_birth": (
+                        terms["date_of_birth"].isoformat() if terms["date_of_birth"] else ""
+                    ),
+                    "postcode": terms["postcode"],
+                    "results": len(matches),
+                    "shown": [match.child.lisa_ref for match in matches],
+                },
+            )
+            mark_search_audited(request, key)
+    else:
+        form = SearchForm()
     mine = None
     if matches is None:
         mine = list(
@@ -148,6 +166,7 @@ def add(request: HttpRequest) -> HttpResponse:
             other_names=data["other_names"],
             nhs_number=data["nhs_number"],
             upn=data["upn"],
+            user=request.user,
         )
         shown = {int(v) for v in request.POST.get("shown", "").split(",") if v.isdigit()}
         confirmed = request.POST.get("confirm") == "none-of-these"
@@ -217,14 +236,16 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     if not user.is_central_team:
         actions.check_card_volume(request=request, by=user)
+    can = access_for(request, child)
+    audit_siblings(request, child, can.siblings, "index card")
     return render(
         request,
         "children/card.html",
         {
             "child": child,
-            "can": _permissions(user, child),
-            "involvements": rules.visible_involvements(user, child),
-            "siblings": rules.siblings_with_involvements(user, child),
+            "can": can,
+            "involvements": can.visible_involvements,
+            "siblings": can.siblings,
         },
     )
 
@@ -236,19 +257,20 @@ def full_record(request: HttpRequest, pk: int) -> HttpResponse:
     child = child_for_user(request, pk, "full")
     if child.pk != pk:
         return redirect("children:record", pk=child.pk)
-    user = request.user
+    can = access_for(request, child)
     history = (
         LogEntry.objects.get_for_object(child).select_related("actor").order_by("-timestamp")[:20]
     )
+    audit_siblings(request, child, can.siblings, "full record")
     return render(
         request,
         "children/record.html",
         {
             "child": child,
-            "can": _permissions(user, child),
-            "grant": getattr(request, "lisa_break_glass_grant", None),
-            "involvements": rules.all_visible_involvements(user, child),
-            "siblings": rules.siblings_with_involvements(user, child),
+            "can": can,
+            "grant": can.grant,
+            "involvements": can.all_visible_involvements(),
+            "siblings": can.siblings,
             "parents": list(child.parents.all()),
             "merged_records": list(child.merged_records.only("lisa_ref", "merged_at")),
             "history": list(history),
@@ -270,7 +292,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Those with a legitimate relationship (involved, their designated officer, the central
     team). A save over someone else's newer save is refused and their values shown."""
     child = child_for_user(request, pk, "edit")
-    form = ChildForm(request.POST or None, editing=True, initial=_child_initial(child))
+    can = access_for(request, child)
+    form = ChildForm(
+        request.POST or None,
+        editing=True,
+        show_address=can.address,
+        initial=_child_initial(child),
+    )
     conflict = None
     if request.method == "POST":
         if form.is_valid():
@@ -300,7 +328,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("children:record", pk=child.pk)
         audit_view(request, child, "edit")
     return render(
-        request, "children/edit.html", {"form": form, "child": child, "conflict": conflict}
+        request,
+        "children/edit.html",
+        {"form": form, "child": child, "conflict": conflict, "can": can},
     )
 
 
@@ -312,9 +342,10 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
     """Any practitioner or designated officer without a legitimate relationship, after stating a
     reason; the central team is alerted."""
     child = child_for_user(request, pk, "card", audit=False)
-    if rules.has_relationship(request.user, child):
+    can = access_for(request, child)
+    if can.has_relationship:
         return redirect("children:record", pk=child.pk)
-    if not rules.can_break_glass(request.user, child):
+    if not can.break_glass:
         deny(
             request,
             "break glass is not available",
@@ -353,10 +384,11 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Any practitioner or designated officer not already involved: "I work with this child",
     with a reason; the central team reviews it."""
     child = child_for_user(request, pk, "card", audit=False)
-    if rules.is_involved(request.user, child):
+    can = access_for(request, child)
+    if can.is_involved:
         messages.info(request, "You are already recorded as working with this child.")
         return redirect("children:record", pk=child.pk)
-    if not rules.can_self_claim(request.user, child):
+    if not can.claim:
         deny(
             request,
             "only practitioners of an agency may say they work with a child",
@@ -391,7 +423,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 def add_involvement(request: HttpRequest, pk: int) -> HttpResponse:
     """The child's lead professional or the central team adds another practitioner."""
     child = child_for_user(request, pk, "card", audit=False)
-    if not rules.can_add_involvement(request.user, child):
+    if not access_for(request, child).add_involvement:
         deny(
             request,
             "only the lead professional or the central team may add practitioners",
@@ -435,7 +467,7 @@ def _involvement(request: HttpRequest, child: Child, item_pk: int) -> Involvemen
         .filter(pk=item_pk, child=child)
         .first()
     )
-    if involvement is None or not rules.can_see_involvement(request.user, involvement):
+    if involvement is None or not access_for(request, child).see_involvement(involvement):
         deny(
             request,
             "no such involvement",
@@ -453,7 +485,7 @@ def end_involvement(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
     access ends from the next request."""
     child = child_for_user(request, pk, "card", audit=False)
     involvement = _involvement(request, child, item_pk)
-    if not rules.can_end_involvement(request.user, involvement):
+    if not access_for(request, child).end(involvement):
         deny(
             request,
             "you may not end this involvement",
@@ -544,7 +576,7 @@ def involvement_error(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 def parent_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Those with a legitimate relationship to the child."""
     child = child_for_user(request, pk, "edit", audit=False)
-    form = ParentForm(request.POST or None)
+    form = ParentForm(request.POST or None, show_address=access_for(request, child).address)
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
@@ -583,7 +615,8 @@ def parent_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     parent = _parent(request, child, item_pk)
     initial = {name: getattr(parent, name) for name in actions.PARENT_FIELDS}
     initial["version"] = parent.version
-    form = ParentForm(request.POST or None, initial=initial)
+    can = access_for(request, child)
+    form = ParentForm(request.POST or None, initial=initial, show_address=can.address)
     conflict = None
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -617,6 +650,7 @@ def parent_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             "form": form,
             "child": child,
             "conflict": conflict,
+            "can": can,
             "title": f"Change {parent.name}'s details",
         },
     )
@@ -632,13 +666,26 @@ def parent_error(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         label="Why is this entry wrong?",
         submit="Mark as entered in error",
         warning=True,
+        version=parent.version,
     )
     if request.method == "POST" and form.is_valid():
-        actions.parent_entered_in_error(
-            request=request, by=request.user, parent=parent, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, f"{parent.name} has been marked as entered in error.")
-        return redirect("children:record", pk=child.pk)
+        try:
+            actions.parent_entered_in_error(
+                request=request,
+                by=request.user,
+                parent=parent,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data.get("version") or None,
+            )
+        except actions.ConcurrentEditError as error:
+            form.add_error(None, CONFLICT_MESSAGE)
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{parent.name} has been marked as entered in error.")
+            return redirect("children:record", pk=child.pk)
     audit_view(request, child, "parental responsibility entered in error form")
     return render(
         request,
@@ -675,14 +722,12 @@ def family(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"{other.full_name} is now linked as a sibling.")
                 return redirect("children:record", pk=child.pk)
     audit_view(request, child, "family form")
+    siblings = access_for(request, child).siblings
+    audit_siblings(request, child, siblings, "family form")
     return render(
         request,
         "children/family.html",
-        {
-            "form": form,
-            "child": child,
-            "siblings": rules.siblings_with_involvements(request.user, child),
-        },
+        {"form": form, "child": child, "siblings": siblings},
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audit.models import Action, Alert, AlertKind
 from audit.services import record
+from children import rules as child_rules
 from children.actions import add_involvement
 from children.models import Child, HowBegan, Involvement
 from concerns import rules
@@ -30,6 +31,7 @@ from concerns.models import (
 )
 from lisa.actions import ConcurrentEditError
 from lisa.models import User
+from lisa.versioning import check_version
 from messaging.notifications import notify
 
 __all__ = ["ConcurrentEditError", "log_concern", "change_concern", "close_concern"]
@@ -101,6 +103,9 @@ def log_concern(
     if errors:
         raise ValidationError(errors)
     rules.check_new_concern(level=level, outcome=outcome)
+    # Logging a concern opens the full record: for someone not yet involved, that is reviewed
+    # like a self-claim.
+    was_involved = child_rules.access(by, child).is_involved
     resolved = outcome == ConcernOutcome.RESOLVED_IN_AGENCY
     now = timezone.now()
     concern = Concern(
@@ -138,6 +143,14 @@ def log_concern(
         role=role.strip() or by.job_title or "Practitioner",
         how_began=HowBegan.CONCERN,
     )
+    if not was_involved:
+        Alert.objects.create(
+            kind=AlertKind.SELF_CLAIM,
+            child=child,
+            user=by,
+            reason="Logged a concern about a child they were not involved with",
+            detail={"involvement": involvement.pk, "concern": concern.pk, "how_began": "concern"},
+        )
     notified = _notify_involved(concern, by)
     if rules.raises_central_alert(old_level=None, new_level=concern.level):
         _alert_central_team(concern, by, why="A level 4 (acute) concern was logged")
@@ -270,14 +283,45 @@ def mark_entered_in_error(
     ConcernChange.objects.create(
         concern=locked, by=by, kind="entered_in_error", note=locked.error_reason
     )
+    ended = _end_involvement_it_began(locked, by)
     record(
         request,
         Action.ENTERED_IN_ERROR,
         obj=locked,
         child=locked.child_id,
-        detail={"reason": locked.error_reason},
+        detail={"reason": locked.error_reason, "ended_involvement": ended},
     )
     return locked
+
+
+def _end_involvement_it_began(concern: Concern, by: User) -> int | None:
+    """A concern entered in error no longer sustains the involvement that logging it began:
+    the author's involvement begun by a concern ends unless another of their concerns about the
+    child (not entered in error) still stands. Involvements begun otherwise are left alone."""
+    others = Concern.objects.filter(
+        child_id=concern.child_id, raised_by_id=concern.raised_by_id, entered_in_error=False
+    ).exclude(pk=concern.pk)
+    if others.exists():
+        return None
+    involvement = (
+        Involvement.objects.select_for_update()
+        .filter(
+            child_id=concern.child_id,
+            practitioner_id=concern.raised_by_id,
+            how_began=HowBegan.CONCERN,
+            ended_at__isnull=True,
+            entered_in_error=False,
+            lead_professional=False,
+        )
+        .first()
+    )
+    if involvement is None:
+        return None
+    involvement.ended_at = timezone.now()
+    involvement.ended_by = by
+    involvement.end_reason = "The concern that began it was entered in error"
+    involvement.save()
+    return involvement.pk
 
 
 # --- categories -------------------------------------------------------------------------------
@@ -292,11 +336,16 @@ def save_category(
     name: str,
     is_active: bool = True,
     position: int = 0,
+    version: str | None = None,
 ) -> Category:
     """Add or change a concern category (the central team). A category no longer wanted is
-    retired (no longer offered), never deleted: old concerns keep it."""
+    retired (no longer offered), never deleted: old concerns keep it. A change over someone
+    else's newer save is refused."""
     if not by.is_central_team:
         raise PermissionDenied("Only the central team manages concern categories.")
+    if category is not None:
+        category = Category.objects.select_for_update().get(pk=category.pk)
+        check_version(category, version)
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "Enter a name"})

@@ -1,6 +1,6 @@
 """The chronology: one time-ordered list of everything in LISA about a child.
 
-Each *source* is a function ``(child, user, start, end) -> iterable of Event`` registered with
+Each *source* is a function ``(child, access, start, end) -> iterable of Event`` registered with
 :func:`source` under a kind. A source makes a fixed number of queries (one or two), whatever the
 number of events, so the page costs the same for a child with five events or five thousand.
 Meetings, plans and consent add their own sources the same way::
@@ -8,9 +8,12 @@ Meetings, plans and consent add their own sources the same way::
     from concerns.chronology import Event, source
 
     @source("meeting", "Meetings")
-    def meetings(child, user, start, end):
+    def meetings(child, access, start, end):
         ...
         yield Event(at=..., kind="meeting", title="Family Support Meeting held", ...)
+
+``access`` is the reader's :class:`lisa.policy.ChildAccess` for the child: ask it who may be
+named (``access.author(user)``) and which involvements show; never re-derive a rule.
 
 Dates filter in the database where the source can (``start`` and ``end`` are aware datetimes or
 None: from the start of ``start``'s day to the end of ``end``'s).
@@ -27,10 +30,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action, AuditEvent
-from children import rules as child_rules
 from children.models import BreakGlass, Child, Involvement
 from concerns.models import LEVEL_TAG_COLOURS, ConcernChange, Level
 from lisa.models import User
+from lisa.policy import ChildAccess
 
 
 @dataclass
@@ -50,7 +53,7 @@ class Event:
         return KINDS.get(self.kind, self.kind)
 
 
-Source = Callable[[Child, User, "dt.datetime | None", "dt.datetime | None"], Iterable[Event]]
+Source = Callable[[Child, ChildAccess, "dt.datetime | None", "dt.datetime | None"], Iterable[Event]]
 
 KINDS: dict[str, str] = {}
 SOURCES: list[tuple[str, Source]] = []
@@ -85,29 +88,24 @@ def _between(prefix: str, since, until) -> Q:
     return q
 
 
-def _name(user) -> str:
-    if user is None:
-        return "LISA"
-    agency = getattr(user, "agency", None)
-    return f"{user.get_full_name()}{f', {agency.name}' if agency else ''}"
-
-
 def gather(
     child: Child,
-    user: User,
+    reader: User | ChildAccess,
     *,
     kinds: Iterable[str] | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> list[Event]:
-    """Every event about ``child`` that ``user`` may see, newest first."""
+    """Every event about ``child`` that the reader (a user, or their access object) may see,
+    newest first."""
+    access = reader if isinstance(reader, ChildAccess) else ChildAccess(reader, child)
     wanted = set(kinds) if kinds else None
     since, until = day_bounds(start, end)
     events: list[Event] = []
     for kind, function in SOURCES:
         if wanted is not None and kind not in wanted:
             continue
-        for event in function(child, user, since, until):
+        for event in function(child, access, since, until):
             if (since is None or event.at >= since) and (until is None or event.at < until):
                 events.append(event)
     events.sort(key=lambda event: event.at, reverse=True)
@@ -118,7 +116,7 @@ def gather(
 
 
 @source("concern", "Concerns")
-def concern_events(child, user, since, until):
+def concern_events(child, access, since, until):
     """Each concern's steps through the flowchart: logged, changed, closed, reopened, marked
     entered in error (two queries: the steps, and the categories of their concerns)."""
     changes = (
@@ -151,7 +149,9 @@ def concern_events(child, user, since, until):
             at=change.at,
             kind="concern",
             title=change.kind_label,
-            who=_name(change.by),
+            who=access.author(
+                change.by, concern.agency if change.by_id == concern.raised_by_id else None
+            ),
             url=reverse("concerns:detail", args=[concern.pk]),
             tag=Level(level).label if level else "",
             tag_colour=LEVEL_TAG_COLOURS.get(level, "grey"),
@@ -160,7 +160,7 @@ def concern_events(child, user, since, until):
 
 
 @source("involvement", "Involvement")
-def involvement_events(child, user, since, until):
+def involvement_events(child, access, since, until):
     """Involvements starting, ending and marked entered in error (one query). Involvement with a
     sensitive service shows only to the central team and that same service."""
     involvements = (
@@ -169,11 +169,8 @@ def involvement_events(child, user, since, until):
         .filter(_between("created_at", None, until) | _between("ended_at", None, until))
         .select_related("practitioner", "agency", "ended_by")
     )
-    visible: dict[int, bool] = {}  # by agency: the rule depends on the agency, not the person
     for involvement in involvements:
-        if involvement.agency_id not in visible:
-            visible[involvement.agency_id] = child_rules.can_see_involvement(user, involvement)
-        if not visible[involvement.agency_id]:
+        if not access.see_involvement(involvement):
             continue
         who = f"{involvement.practitioner.get_full_name()}, {involvement.agency.name}"
         yield Event(
@@ -198,7 +195,7 @@ def involvement_events(child, user, since, until):
 
 
 @source("break_glass", "Break-glass access")
-def break_glass_events(child, user, since, until):
+def break_glass_events(child, access, since, until):
     """Break-glass access to the full record (one query). The stated reason shows to the central
     team; others see who, when and the category."""
     grants = BreakGlass.objects.filter(
@@ -206,13 +203,13 @@ def break_glass_events(child, user, since, until):
     ).select_related("user", "user__agency")
     for grant in grants:
         lines = [grant.get_category_display()]
-        if user.is_central_team:
+        if access.user.is_central_team:
             lines.append(grant.reason)
         yield Event(
             at=grant.created_at,
             kind="break_glass",
             title="Full record opened with break-glass access",
-            who=_name(grant.user),
+            who=access.author(grant.user),
             tag="Break glass",
             tag_colour="red",
             lines=lines,
@@ -220,7 +217,7 @@ def break_glass_events(child, user, since, until):
 
 
 @source("record", "The child's record")
-def record_events(child, user, since, until):
+def record_events(child, access, since, until):
     """The record being added to LISA and duplicate records merged into it (one query, on the
     audit trail)."""
     yield Event(at=child.created_at, kind="record", title="Added to LISA", who="")

@@ -212,6 +212,8 @@ class ChronologyFilterForm(forms.Form):
             Field("end", legend_size=Size.SMALL),
             submit="Filter",
         )
+        # A GET form: no CSRF token, which would otherwise end up in the address.
+        self.helper.form_method = "get"
 
     def clean(self):
         data = super().clean()
@@ -235,6 +237,7 @@ class CategoryForm(forms.Form):
         initial=True,
         help_text="Untick to retire the category. Concerns that have it keep it.",
     )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,5 +245,6 @@ class CategoryForm(forms.Form):
             Field.text("name", field_width=20),
             Field.text("position", field_width=4),
             Field.checkbox("is_active"),
+            Field("version"),
             submit="Save",
         )

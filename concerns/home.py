@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from audit.models import Action
+from audit.services import record
 from children.models import Involvement
 from concerns.models import Concern
 from lisa.models import User
+from lisa.policy import child_visible_q
 
 HOME_LIMIT = 50
 
 
-def home_sections(user: User) -> dict:
+def home_sections(request, user: User) -> dict:
     """ "A practitioner's home lists their children, their open concerns": the children they are
-    actively involved with and the open concerns they raised (two queries, at most
-    :data:`HOME_LIMIT` rows each)."""
+    actively involved with and the open concerns they raised about children whose full record
+    they may still open ("ended means ended everywhere"); two queries, at most
+    :data:`HOME_LIMIT` rows each, and one audit event naming the children listed."""
     if not user.is_practitioner:
         return {}
     children = list(
@@ -24,9 +28,21 @@ def home_sections(user: User) -> dict:
     concerns = list(
         Concern.objects.open()
         .filter(raised_by=user)
+        .filter(child_visible_q(user))
         .select_related("child")
         .order_by("-date", "-pk")[: HOME_LIMIT + 1]
     )
+    shown = sorted(
+        {inv.child.lisa_ref for inv in children[:HOME_LIMIT]}
+        | {concern.child.lisa_ref for concern in concerns[:HOME_LIMIT]}
+    )
+    if shown:
+        record(
+            request,
+            Action.VIEW,
+            object_type="children.child",
+            detail={"view": "home page", "shown": shown},
+        )
     return {
         "my_children": children[:HOME_LIMIT],
         "my_children_more": len(children) > HOME_LIMIT,

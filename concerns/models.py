@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from lisa.versioning import Versioned
+
 
 class Level(models.IntegerChoices):
     UNIVERSAL = 1, "Level 1: Universal"
@@ -67,13 +69,14 @@ class ConcernStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class Category(models.Model):
+class Category(Versioned, models.Model):
     """What a concern is about (e.g. neglect, housing). The central team manages the list; a
     category no longer used is retired, never deleted."""
 
     name = models.CharField(max_length=80, unique=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "name"]
@@ -92,7 +95,7 @@ class ConcernQuerySet(models.QuerySet):
         return self.current().filter(status=ConcernStatus.OPEN)
 
 
-class Concern(models.Model):
+class Concern(Versioned, models.Model):
     """A concern about a child, raised by a practitioner of an agency."""
 
     child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="concerns")
@@ -165,10 +168,6 @@ class Concern(models.Model):
 
     def __str__(self) -> str:
         return f"Concern {self.pk} ({self.get_level_display()}) about {self.child}"
-
-    @property
-    def version(self) -> str:
-        return self.updated_at.isoformat() if self.updated_at else ""
 
     @property
     def level_colour(self) -> str:

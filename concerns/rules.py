@@ -55,18 +55,16 @@ def can_change(user: User, concern: Concern) -> bool:
     with a legitimate relationship to the child: the practitioners actively involved, their
     agency's designated officer and the central team. Break glass lets a person read the
     concern, not change it."""
-    return not concern.entered_in_error and child_rules.has_relationship(user, concern.child)
+    return not concern.entered_in_error and child_rules.access(user, concern.child).edit
 
 
 def can_mark_in_error(user: User, concern: Concern) -> bool:
     """ "Nothing about a child is ever deleted by a user. A wrong entry is marked 'entered in
-    error' with a reason": by the practitioner who raised it, their agency's designated officer,
-    or the central team."""
-    if concern.entered_in_error or not user.is_authenticated:
+    error' with a reason": by the practitioner who raised it while still involved ("ended means
+    ended everywhere"), their agency's designated officer, or the central team."""
+    if not user.is_authenticated:
         return False
-    if user.is_central_team or concern.raised_by_id == user.pk:
-        return True
-    return user.is_designated_officer and user.agency_id == concern.agency_id
+    return child_rules.access(user, concern.child).mark_in_error(concern)
 
 
 def check_new_concern(*, level: int, outcome: str) -> None:

@@ -16,9 +16,13 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
-from children import rules as child_rules
-from children.access import audit_view, child_for_user
-from children.forms import ReasonForm
+from children.access import (
+    access_for,
+    audit_siblings,
+    audit_view,
+    child_for_user,
+    owned_record_for_user,
+)
 from children.models import Child
 from concerns import actions, rules
 from concerns import chronology as chronology_module
@@ -32,27 +36,28 @@ from concerns.forms import (
 )
 from concerns.models import Category, Concern, ConcernStatus
 from lisa.access import deny, role_required
-from lisa.forms import apply_errors
+from lisa.forms import ReasonForm, apply_errors
+from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.models import Role
 from lisa.pdf import pdf_response, render_pdf
+from lisa.versioning import CONFLICT_MESSAGE
 
-CHILD_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
+CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
 PAGE_SIZE = 50
 
 
 def _concern(request: HttpRequest, pk: int, need: str, *, audit: bool = True) -> Concern:
     """The concern ``pk`` if the person may have its child for ``need``; 404 otherwise."""
-    concern = (
-        Concern.objects.select_related("raised_by", "raised_by__agency", "agency")
-        .filter(pk=pk)
-        .first()
+    concern = owned_record_for_user(
+        request,
+        Concern,
+        pk,
+        need,
+        related=("raised_by", "raised_by__agency", "agency"),
+        audit=audit,
     )
-    if concern is None:
-        deny(
-            request, "no such concern", not_found=True, object_type="concerns.concern", object_id=pk
-        )
-    concern.child = child_for_user(request, concern.child_id, need, audit=audit)
+    concern.author_label = concern.access.author(concern.raised_by, concern.agency)
     return concern
 
 
@@ -86,7 +91,7 @@ def log(request: HttpRequest, child_pk: int) -> HttpResponse:
             object_id=child.pk,
             child=child.pk,
         )
-    involved = child_rules.is_involved(user, child)
+    involved = access_for(request, child).is_involved
     form = ConcernForm(
         request.POST or None,
         involved=involved,
@@ -119,15 +124,16 @@ def log(request: HttpRequest, child_pk: int) -> HttpResponse:
     )
 
 
-def _people(request: HttpRequest, child: Child) -> dict:
-    user = request.user
+def _people(request: HttpRequest, child: Child, what: str) -> dict:
+    """The other practitioners of the child and of the siblings (siblings audited as seen)."""
+    access = access_for(request, child)
+    if request.method in ("GET", "HEAD"):
+        audit_siblings(request, child, access.siblings, what)
     return {
         "others": [
-            inv
-            for inv in child_rules.visible_involvements(user, child)
-            if inv.practitioner_id != user.pk
+            inv for inv in access.visible_involvements if inv.practitioner_id != request.user.pk
         ],
-        "siblings": child_rules.siblings_with_involvements(user, child),
+        "siblings": access.siblings,
     }
 
 
@@ -140,11 +146,24 @@ def logged(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "concerns/logged.html",
-        {"concern": concern, "child": concern.child, **_people(request, concern.child)},
+        {
+            "concern": concern,
+            "child": concern.child,
+            **_people(request, concern.child, "concern logged page"),
+        },
     )
 
 
 # --- a concern --------------------------------------------------------------------------------
+
+
+def _changes(concern: Concern) -> list:
+    """The concern's steps, each with ``by_label``: who took it, as the reader may see them."""
+    changes = list(concern.changes.select_related("by", "by__agency"))
+    for change in changes:
+        agency = concern.agency if change.by_id == concern.raised_by_id else None
+        change.by_label = concern.access.author(change.by, agency)
+    return changes
 
 
 @role_required(*CHILD_ROLES)
@@ -160,10 +179,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "concern": concern,
             "child": concern.child,
             "categories": list(concern.categories.all()),
-            "changes": list(concern.changes.select_related("by", "by__agency")),
+            "changes": _changes(concern),
             "can_change": rules.can_change(user, concern),
             "can_mark_in_error": rules.can_mark_in_error(user, concern),
-            **_people(request, concern.child),
+            **_people(request, concern.child, "concern page"),
         },
     )
 
@@ -414,11 +433,17 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if category is None:
             deny(request, "no such category", not_found=True, object_type="concerns.category")
     initial = (
-        {"name": category.name, "position": category.position, "is_active": category.is_active}
+        {
+            "name": category.name,
+            "position": category.position,
+            "is_active": category.is_active,
+            "version": category.version,
+        }
         if category
         else {"is_active": True, "position": Category.objects.count() + 1}
     )
     form = CategoryForm(request.POST or None, initial=initial)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             saved = actions.save_category(
@@ -428,10 +453,20 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 is_active=form.cleaned_data["is_active"],
                 position=form.cleaned_data["position"] or 0,
+                version=form.cleaned_data["version"] if category else None,
             )
+        except actions.ConcurrentEditError as error:
+            conflict = error.current
+            form.add_error(None, CONFLICT_MESSAGE)
+            form.data = form.data.copy()
+            form.data["version"] = conflict.version
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, f"The category “{saved.name}” has been saved.")
             return redirect("concerns:categories")
-    return render(request, "concerns/category_form.html", {"form": form, "category": category})
+    return render(
+        request,
+        "concerns/category_form.html",
+        {"form": form, "category": category, "conflict": conflict},
+    )

@@ -252,9 +252,12 @@ def agreement_entered_in_error(
 
 
 @transaction.atomic
-def attach_scan(*, request: HttpRequest, by: User, agreement: Agreement, upload) -> Agreement:
-    """Attach the scanned signed form (PDF, JPEG or PNG, checked by content, size capped)."""
-    locked = _locked(agreement, by, None)
+def attach_scan(
+    *, request: HttpRequest, by: User, agreement: Agreement, upload, version: str | None = None
+) -> Agreement:
+    """Attach the scanned signed form (PDF, JPEG or PNG, checked by content, size capped). A
+    scan attached by someone else since the form was opened is not silently replaced."""
+    locked = _locked(agreement, by, version)
     data, extension = uploads.check_scan(upload)
     name = uploads.store_scan(data, extension)
     previous = locked.scan_name

@@ -157,11 +157,12 @@ class ScanForm(forms.Form):
         help_text="A PDF, JPEG or PNG file smaller than 10 MB",
         required=False,
     )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scan"].widget.attrs["accept"] = "application/pdf,image/jpeg,image/png"
-        self.helper = helper(Field("scan"), submit="Attach the scan")
+        self.helper = helper(Field("scan"), Field("version"), submit="Attach the scan")
 
 
 class SharingDecisionForm(forms.Form):

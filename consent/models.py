@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from lisa.versioning import Versioned
+
 
 class Kind(models.TextChoices):
     PARENT_CARER = "parent_carer", "Parent/carer agreement"
@@ -43,7 +45,7 @@ def _known(field: str, choices) -> Q:
     return Q(**{f"{field}__in": [value for value, _ in choices.choices]})
 
 
-class Agreement(models.Model):
+class Agreement(Versioned, models.Model):
     """A signed parent/carer or young person's agreement (or refusal) to share information."""
 
     child = models.ForeignKey(
@@ -152,10 +154,6 @@ class Agreement(models.Model):
         return f"{self.get_kind_display()} for {self.child} ({self.signed_on:%d %b %Y})"
 
     @property
-    def version(self) -> str:
-        return self.updated_at.isoformat() if self.updated_at else ""
-
-    @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_on is not None
 
@@ -166,7 +164,7 @@ class Agreement(models.Model):
         return f"{self.child} (the young person)"
 
 
-class SharingDecision(models.Model):
+class SharingDecision(Versioned, models.Model):
     """A decision to share information without consent, with its ground, who decided and why."""
 
     child = models.ForeignKey(
@@ -213,7 +211,3 @@ class SharingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"Decision to share without consent about {self.child} ({self.decided_on})"
-
-    @property
-    def version(self) -> str:
-        return self.updated_at.isoformat() if self.updated_at else ""

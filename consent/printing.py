@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from consent import text
 from consent.models import Agreement, Kind
+from lisa import policy
 from lisa.pdf import render_pdf
 
 TEMPLATE = "consent/pdf/agreement.html"
@@ -22,6 +23,7 @@ def form_context(
     professional=None,
     parent=None,
     large: bool = False,
+    access=None,
 ) -> dict:
     """What the form prints: the handbook's text and whatever is already known."""
     kind = Kind(kind)
@@ -63,6 +65,10 @@ def form_context(
         context["professional_name"] = professional.get_full_name() or professional.username
     if kind == Kind.PARENT_CARER and parent is not None:
         context["given_by_name"] = parent.name
+    if agreement is not None and access is not None and not access.see_agency(agreement.agency):
+        # Recorded by a sensitive service this reader may not know of: neither named.
+        context["agency_name"] = policy.WITHHELD_AGENCY
+        context["professional_name"] = policy.WITHHELD_PRACTITIONER
     return context
 
 

@@ -29,6 +29,7 @@ from django.db.models import Subquery
 from children import rules as child_rules
 from children.models import Child
 from consent.models import Agreement, Decision, Ground, Kind, SharingDecision
+from lisa import policy
 from lisa.models import User
 
 # Below this age a young person's own agreement needs an explicit note on their capacity.
@@ -53,15 +54,6 @@ def _day(value: dt.date) -> str:
 
 def _child_id(child: Child | int) -> int:
     return getattr(child, "pk", child)
-
-
-def _latest_by_kind(child: Child | int) -> dict[str, Agreement]:
-    """The most recent agreement of each kind that is not entered in error."""
-    latest: dict[str, Agreement] = {}
-    agreements = Agreement.objects.filter(child_id=_child_id(child), entered_in_error=False)
-    for agreement in agreements.order_by("-signed_on", "-pk"):
-        latest.setdefault(agreement.kind, agreement)
-    return latest
 
 
 def _position_row(child: Child | int) -> dict:
@@ -113,21 +105,20 @@ def consent_position(child: Child | int) -> str:
     return "; ".join(parts)
 
 
-def _agrees(agreement: Agreement | None) -> bool:
-    return (
-        agreement is not None
-        and agreement.decision == Decision.AGREE
-        and not agreement.is_withdrawn
+def consent_recorded(child: Child | int) -> str:
+    """For the index card: "the card says only whether consent is recorded" — refusals,
+    withdrawals and the ground of a decision to share are part of the full record. One query."""
+    child_id = _child_id(child)
+    recorded = (
+        Agreement.objects.filter(child_id=child_id, entered_in_error=False).exists()
+        or SharingDecision.objects.filter(child_id=child_id, entered_in_error=False).exists()
     )
+    if recorded:
+        return "Recorded: see the full record"
+    return "Nothing recorded yet"
 
 
 def consent_to_show_sensitive(child: Child | int) -> bool:
-    """Whether recorded consent lets involvements with sensitive services show to the other
-    practitioners: a young person with sufficient understanding decides for themselves;
-    otherwise the parent or carer's current agreement counts. A decision to share without
-    consent never does (it is about specific information, to specific people)."""
-    latest = _latest_by_kind(child)
-    young_person = latest.get(Kind.YOUNG_PERSON)
-    if young_person is not None and young_person.sufficient_understanding:
-        return _agrees(young_person)
-    return _agrees(latest.get(Kind.PARENT_CARER))
+    """Whether recorded consent lets involvements with sensitive services show (the rule lives
+    in the access policy)."""
+    return policy.consent_to_show_sensitive(_child_id(child))

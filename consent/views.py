@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 
 from audit.models import Action
 from audit.services import record
-from children.access import audit_view, child_for_user
-from children.forms import ReasonForm
+from children.access import access_for, audit_view, child_for_user, owned_record_for_user
 from children.models import Child
 from consent import actions, printing, rules, uploads
 from consent.forms import (
@@ -27,11 +26,11 @@ from consent.forms import (
 )
 from consent.models import Agreement, Decision, Kind, SharingDecision
 from lisa.access import deny, role_required
-from lisa.forms import apply_errors
-from lisa.models import Role
+from lisa.forms import ReasonForm, apply_errors
+from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.pdf import pdf_response
 
-CHILD_ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
+CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 KINDS = {"parent-carer": Kind.PARENT_CARER, "young-person": Kind.YOUNG_PERSON}
 SLUGS = {kind: slug for slug, kind in KINDS.items()}
 
@@ -47,21 +46,13 @@ def _large(request: HttpRequest) -> bool:
 
 
 def _agreement(request: HttpRequest, child: Child, item_pk: int) -> Agreement:
-    agreement = (
-        Agreement.objects.select_related("child", "parent", "professional", "agency")
-        .filter(pk=item_pk, child=child)
-        .first()
+    return owned_record_for_user(
+        request,
+        Agreement,
+        item_pk,
+        child=child,
+        related=("child", "parent", "professional", "agency"),
     )
-    if agreement is None:
-        deny(
-            request,
-            "no such agreement",
-            not_found=True,
-            object_type="consent.agreement",
-            object_id=item_pk,
-            child=child.pk,
-        )
-    return agreement
 
 
 # --- the child's consent ----------------------------------------------------------------------
@@ -82,6 +73,9 @@ def child_consent(request: HttpRequest, pk: int) -> HttpResponse:
     decisions = list(
         SharingDecision.objects.filter(child=child).select_related("refusal", "created_by")
     )
+    access = access_for(request, child)
+    for agreement in agreements:
+        agreement.author_label = access.author(agreement.professional, agreement.agency)
     return render(
         request,
         "consent/child.html",
@@ -260,7 +254,9 @@ def scan_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     and smaller than 10 MB."""
     child = child_for_user(request, pk, "edit", audit=False)
     agreement = _agreement(request, child, item_pk)
-    form = ScanForm(request.POST or None, request.FILES or None)
+    form = ScanForm(
+        request.POST or None, request.FILES or None, initial={"version": agreement.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.attach_scan(
@@ -268,7 +264,17 @@ def scan_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 by=request.user,
                 agreement=agreement,
                 upload=form.cleaned_data["scan"],
+                version=form.cleaned_data["version"] or None,
             )
+        except actions.ConcurrentEditError as error:
+            form.add_error(
+                None,
+                "Someone else attached a scan or changed this agreement while you were "
+                "choosing the file. Nothing has been replaced: check the agreement and attach "
+                "the scan again if it is still needed.",
+            )
+            form.data = form.data.copy()
+            form.data["version"] = error.current.version
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -339,7 +345,12 @@ def print_agreement(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
     """Part of the full record (legitimate relationship or break glass); audited as a print."""
     child = child_for_user(request, pk, "full", audit=False)
     agreement = _agreement(request, child, item_pk)
-    context = printing.form_context(agreement.kind, agreement=agreement, large=_large(request))
+    context = printing.form_context(
+        agreement.kind,
+        agreement=agreement,
+        large=_large(request),
+        access=access_for(request, child),
+    )
     return _print(request, context, child=child, obj=agreement)
 
 

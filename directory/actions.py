@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
+from directory.history import bulk_create_with_history, update_with_history
 from directory.models import Category, Location, OpeningSession, Organisation, Service
 from directory.search import forget_languages
 from lisa.actions import ConcurrentEditError
@@ -152,9 +153,12 @@ def _apply_service(
         if sorted(current) != new_sessions:
             changed.append("opening times")
             service.sessions.all().delete()
-            OpeningSession.objects.bulk_create(
-                OpeningSession(service=service, weekday=d, opens_at=o, closes_at=c)
-                for d, o, c in new_sessions
+            bulk_create_with_history(
+                OpeningSession,
+                [
+                    OpeningSession(service=service, weekday=d, opens_at=o, closes_at=c)
+                    for d, o, c in new_sessions
+                ],
             )
     if location is not None:
         changed += _apply_location(service, location)
@@ -334,7 +338,8 @@ def save_category(
 
 
 def refresh_category_names(services) -> int:
-    """Recompute the stored category text (and so the search vector) of ``services``."""
+    """Recompute the stored category text (and so the search vector) of ``services``, with a
+    field-history row for each service whose text changed."""
     from django.contrib.postgres.aggregates import StringAgg
     from django.db.models import OuterRef, Subquery
 
@@ -345,12 +350,15 @@ def refresh_category_names(services) -> int:
         .annotate(text=StringAgg("name", delimiter=" ", order_by="name"))
         .values("text")
     )
-    return Service.objects.filter(pk__in=services.values("pk")).update(
-        category_names=Coalesce(Subquery(names), Value(""))
+    return update_with_history(
+        Service.objects.filter(pk__in=services.values("pk")),
+        category_names=Coalesce(Subquery(names), Value("")),
     )
 
 
 def mark_reminded(services: Iterable[Service], day: dt.date) -> None:
     """Note that the editors of ``services`` were reminded on ``day`` (no audit event: the
-    reminder command writes one per email)."""
-    Service.objects.filter(pk__in=[s.pk for s in services]).update(last_reminded_on=day)
+    reminder command writes one per email; the field history shows the date)."""
+    update_with_history(
+        Service.objects.filter(pk__in=[s.pk for s in services]), last_reminded_on=day
+    )

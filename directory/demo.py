@@ -12,6 +12,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from directory.history import bulk_create_with_history
 from directory.models import Category, Location, OpeningSession, Organisation, Service
 from lisa.models import Agency, User
 
@@ -817,14 +818,17 @@ def _service(entry, index: int, orgs: dict, categories: dict, today: dt.date) ->
     service.save()
     service.categories.set(chosen)
     pattern = OPENING_PATTERNS[rng.randrange(len(OPENING_PATTERNS))]
-    OpeningSession.objects.bulk_create(
-        OpeningSession(
-            service=service,
-            weekday=day,
-            opens_at=dt.time.fromisoformat(opens),
-            closes_at=dt.time.fromisoformat(closes),
-        )
-        for day, opens, closes in pattern
+    bulk_create_with_history(
+        OpeningSession,
+        [
+            OpeningSession(
+                service=service,
+                weekday=day,
+                opens_at=dt.time.fromisoformat(opens),
+                closes_at=dt.time.fromisoformat(closes),
+            )
+            for day, opens, closes in pattern
+        ],
     )
     Location.objects.create(service=service, name=building, address_1=street, postcode=postcode)
     return service
@@ -860,7 +864,8 @@ def load(stdout) -> None:
                    ["English"])  # fmt: skip
     draft = _service(draft_entry, len(SERVICES), orgs, categories, today)
     if draft is not None:
-        Service.objects.filter(pk=draft.pk).update(is_published=False)
+        draft.is_published = False
+        draft.save(update_fields=["is_published", "updated_at"])
         created.append(draft)
     # sam.taylor keeps the Deptford Family Support Network's entries.
     sam = User.objects.filter(username="sam.taylor").first()

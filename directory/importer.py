@@ -27,6 +27,7 @@ from audit.services import record
 from directory import schemas
 from directory.actions import check_sessions
 from directory.areas import WARDS, parse_districts
+from directory.history import bulk_create_with_history
 from directory.models import (
     MAX_AGE,
     RRULE_DAYS,
@@ -352,9 +353,12 @@ def _save(planned: Planned, publish: bool, source: str, result: Result) -> None:
     service.save()
     service.categories.set(categories)
     service.sessions.all().delete()
-    OpeningSession.objects.bulk_create(
-        OpeningSession(service=service, weekday=d, opens_at=o, closes_at=c)
-        for d, o, c in planned.sessions
+    bulk_create_with_history(
+        OpeningSession,
+        [
+            OpeningSession(service=service, weekday=d, opens_at=o, closes_at=c)
+            for d, o, c in planned.sessions
+        ],
     )
     keep = []
     for data in planned.locations:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -20,11 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_tasks import task
 
 from audit.models import Action
 from audit.services import record
 from lisa.access import can_manage_user
 from lisa.models import Agency, Role, User
+from lisa.versioning import check_version
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +39,26 @@ class ConcurrentEditError(Exception):
     def __init__(self, current: Any):
         super().__init__("The record was changed by someone else.")
         self.current = current
+
+
+class CentralTeamOnly(Exception):
+    """A change a designated officer may not make now: the central team must make it."""
+
+    def __init__(self, message: str, *, field: str | None = None, attempted: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.attempted = attempted
+
+
+# An officer who changes where a person's email goes and resets their second factor can take
+# the account over (a password link to the new address, then an app of their own): within this
+# time of one, the other is left to the central team.
+TAKEOVER_WINDOW = dt.timedelta(hours=24)
+
+
+def _recently(moment: dt.datetime | None) -> bool:
+    return moment is not None and timezone.now() - moment < TAKEOVER_WINDOW
 
 
 # Roles a designated officer may give; the central team may give any.
@@ -84,6 +108,40 @@ def send_set_password_email(request: HttpRequest | None, user: User) -> bool:
         logger.exception("Could not send the set-password email")
         return False
     return True
+
+
+@task()
+def send_password_reset(email: str) -> None:
+    """Email a link to choose a new password to each active account with this address, if any.
+
+    Run by the worker, never in the request: the page answers the same, and as fast, whether or
+    not the address has an account. The link is built on LISA_SITE_URL, not on the Host the
+    request came with.
+    """
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return
+    site = urlsplit(settings.LISA_SITE_URL)
+    # A failed send is logged (by user id, not address) and not retried: the person asks again.
+    form.save(
+        domain_override=site.netloc,
+        use_https=site.scheme == "https",
+        email_template_name="lisa/email/reset_password.txt",
+        subject_template_name="lisa/email/reset_password_subject.txt",
+    )
+
+
+@transaction.atomic
+def request_password_reset(*, request: HttpRequest, email: str) -> None:
+    """Someone asked for a password link for ``email``: record the request and queue the
+    email. Which address was asked for is recorded, not whether it belongs to anyone."""
+    record(
+        request,
+        Action.UPDATE,
+        object_type="lisa.user",
+        detail={"password_reset_requested_for": email[:254]},
+    )
+    transaction.on_commit(lambda: send_password_reset.enqueue(email[:254]))
 
 
 def _send_link(user: User, link: str) -> None:
@@ -172,6 +230,16 @@ def update_user(
             setattr(locked, field, changes[field])
     if not changed:
         return locked
+    if "email" in changed:
+        if not by.is_central_team and _recently(locked.second_factor_reset_at):
+            raise CentralTeamOnly(
+                "The email address cannot be changed now: this person's two-step verification "
+                "was reset less than 24 hours ago. To keep the account safe, ask the LISA "
+                "central team to change the email address.",
+                field="email",
+                attempted="email change after two-step reset",
+            )
+        locked.email_changed_at = timezone.now()
     if "roles" in changed or "agency" in changed:
         # A change of role or agency changes what the person may see: start afresh.
         locked.session_version += 1
@@ -203,11 +271,15 @@ def _tell_old_address(address: str) -> None:
 
 
 @transaction.atomic
-def record_training(*, request: HttpRequest, by: User, user: User, training_date: dt.date) -> User:
-    """Record the date a person completed LISA training; from then on they may sign in."""
+def record_training(
+    *, request: HttpRequest, by: User, user: User, training_date: dt.date, version: str
+) -> User:
+    """Record the date a person completed LISA training; from then on they may sign in.
+    Refused if someone else changed the person since ``version``."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not can_manage_user(by, locked):
         raise PermissionDenied("You may not change this user.")
+    check_version(locked, version)
     if training_date > timezone.localdate():
         raise ValidationError({"training_date": "The training date cannot be in the future."})
     locked.training_date = training_date
@@ -229,6 +301,7 @@ def deactivate_user(*, request: HttpRequest, by: User, user: User, reason: str) 
     locked.is_active = False
     locked.deactivated_at = timezone.now()
     locked.deactivated_by = by
+    locked.deactivated_by_central_team = by.is_central_team
     locked.session_version += 1
     locked.save()
     record(request, Action.DEACTIVATE, obj=locked, detail={"reason": reason})
@@ -237,15 +310,22 @@ def deactivate_user(*, request: HttpRequest, by: User, user: User, reason: str) 
 
 @transaction.atomic
 def reactivate_user(*, request: HttpRequest, by: User, user: User) -> User:
-    """Let a deactivated person sign in again."""
+    """Let a deactivated person sign in again. An account the central team deactivated only
+    the central team may reactivate."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not can_manage_user(by, locked):
         raise PermissionDenied("You may not change this user.")
     if locked.is_active:
         return locked
+    if locked.deactivated_by_central_team and not by.is_central_team:
+        raise PermissionDenied(
+            "This account was deactivated by the LISA central team. Only the central team can "
+            "reactivate it."
+        )
     locked.is_active = True
     locked.deactivated_at = None
     locked.deactivated_by = None
+    locked.deactivated_by_central_team = False
     locked.save()
     record(request, Action.UPDATE, obj=locked, detail={"reactivated": True})
     return locked
@@ -260,11 +340,49 @@ def reset_second_factor(*, request: HttpRequest, by: User, user: User) -> User:
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not can_manage_user(by, locked):
         raise PermissionDenied("You may not change this user.")
+    if not by.is_central_team and _recently(locked.email_changed_at):
+        raise CentralTeamOnly(
+            "Two-step verification cannot be reset now: this person's email address was "
+            "changed less than 24 hours ago. To keep the account safe, ask the LISA central "
+            "team to reset it.",
+            attempted="two-step reset after email change",
+        )
     TOTPDevice.objects.filter(user=locked).delete()
     locked.session_version += 1
-    locked.save(update_fields=["session_version", "updated_at"])
+    locked.second_factor_reset_at = timezone.now()
+    locked.save(update_fields=["session_version", "second_factor_reset_at", "updated_at"])
     record(request, Action.UPDATE, obj=locked, detail={"second_factor": "reset"})
     return locked
+
+
+@transaction.atomic
+def refuse_for_central_team(
+    *, request: HttpRequest, by: User, user: User, refusal: CentralTeamOnly
+) -> None:
+    """Record that a change was left to the central team, and alert them: an email change
+    and a second-factor reset close together are how an account is taken over.
+
+    Called after the refused action's own transaction has rolled back, so that the refusal
+    and the alert are kept."""
+    from audit.models import Alert, AlertKind, Outcome
+
+    record(
+        request,
+        Action.DENIED,
+        outcome=Outcome.DENIED,
+        obj=user,
+        detail={"reason": refusal.message, "attempted": refusal.attempted},
+    )
+    Alert.objects.create(
+        kind=AlertKind.ACCOUNT_TAKEOVER,
+        user=by,
+        reason=(
+            f"{by} ({by.username}) tried a {refusal.attempted} for {user} ({user.username}) "
+            "within 24 hours. This was refused: the central team must make the change if it "
+            "is needed."
+        ),
+        detail={"target_user": user.pk, "username": user.username, "attempted": refusal.attempted},
+    )
 
 
 @transaction.atomic

@@ -5,7 +5,14 @@ lives in ``var/postgres/`` of the checkout (git-ignored), listens only on the lo
 and requires a password that is generated on first start and kept in that folder with mode 600.
 Starting is idempotent: a cluster that is already running is reused.
 
-Run ``python -m lisa.embedded_db start|stop|status|url``.
+Three roles, each with its own generated password: ``lisa``, the cluster's superuser, used only
+to create the others and by the test run; ``lisa_owner``, which owns the ``lisa`` database and
+its tables and runs the migrations; and ``lisa_app``, the application's connection, which may
+read and write ordinary tables but only read and add to the audit trail (see
+``audit/database.py``). A cluster made before there were three roles is brought up to date on
+start: the roles are created and the tables handed to the owner.
+
+Run ``python -m lisa.embedded_db start|stop|status|url [app|owner|superuser]``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,15 @@ LOG_FILE = DATA_ROOT / "server.log"
 LOCK_FILE = DATA_ROOT / ".lock"
 HOST = "127.0.0.1"
 PORT = int(os.environ.get("LISA_PG_PORT", "54329"))
-USER = "lisa"
+USER = "lisa"  # the superuser initdb makes
+OWNER_ROLE = "lisa_owner"
+APP_ROLE = "lisa_app"
+ROLES = {"superuser": USER, "owner": OWNER_ROLE, "app": APP_ROLE}
+PASSWORD_FILES = {
+    "superuser": PASSWORD_FILE,
+    "owner": DATA_ROOT / "password-owner",
+    "app": DATA_ROOT / "password-app",
+}
 DATABASE = "lisa"
 # PostgreSQL refuses to run as root; when we are root it runs as this system account.
 SYSTEM_USER = "lisa-postgres"
@@ -91,16 +106,21 @@ def _prepare_root_ownership() -> None:
     os.chown(LOG_FILE, entry.pw_uid, entry.pw_gid)
 
 
-def password() -> str:
-    if not PASSWORD_FILE.exists():
+def password(role: str = "superuser") -> str:
+    path = PASSWORD_FILES[role]
+    if not path.exists():
         DATA_ROOT.mkdir(parents=True, exist_ok=True)
-        PASSWORD_FILE.write_text(secrets.token_urlsafe(24))
-        PASSWORD_FILE.chmod(0o600)
-    return PASSWORD_FILE.read_text().strip()
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
-def url() -> str:
-    return f"postgres://{USER}:{password()}@{HOST}:{PORT}/{DATABASE}"
+def url(role: str = "app") -> str:
+    """The URL to connect as ``role``: "app" (the application), "owner" (migrations) or
+    "superuser" (the test run, which creates and empties its own databases)."""
+    if role not in ROLES:
+        raise EmbeddedDatabaseError(f"Unknown database role {role!r}: use app, owner or superuser.")
+    return f"postgres://{ROLES[role]}:{password(role)}@{HOST}:{PORT}/{DATABASE}"
 
 
 def _accepting() -> bool:
@@ -184,6 +204,7 @@ def start(quiet: bool = False) -> str:
             _initdb()
         if _ours_running():
             if _accepting():
+                _ensure_roles_and_database()
                 return url()
         elif not _port_free():
             raise EmbeddedDatabaseError(
@@ -215,21 +236,114 @@ def start(quiet: bool = False) -> str:
             if _accepting():
                 break
             time.sleep(0.1)
-        _ensure_database()
+        _ensure_roles_and_database()
     if not quiet:
         print(f"Embedded PostgreSQL running on {HOST}:{PORT} (data in {PGDATA}).", file=sys.stderr)
     return url()
 
 
-def _ensure_database() -> None:
+def _superuser_connection(dbname: str):
     import psycopg
 
-    with psycopg.connect(
-        host=HOST, port=PORT, user=USER, password=password(), dbname="postgres", autocommit=True
-    ) as conn:
+    return psycopg.connect(
+        host=HOST, port=PORT, user=USER, password=password(), dbname=dbname, autocommit=True
+    )
+
+
+# True when the roles exist, the owner owns the database and the superuser owns nothing in it.
+_UP_TO_DATE = """
+SELECT (SELECT count(*) FROM pg_roles WHERE rolname IN (%(owner)s, %(app)s)) = 2
+   AND (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database())
+       = %(owner)s
+   AND NOT EXISTS (
+       SELECT 1 FROM pg_class
+       WHERE relnamespace = 'public'::regnamespace AND relowner = current_user::regrole
+             AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f'))
+"""
+
+# Hands every table, view, sequence and function the superuser made (before there was an owner
+# role) to the owner. Sequences that belong to a column follow their table.
+_HAND_OVER = """
+DO $$
+DECLARE
+    item record;
+BEGIN
+    FOR item IN
+        SELECT c.oid::regclass AS name FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relowner = current_user::regrole
+              AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+    LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO %I', item.name, '{owner}');
+    END LOOP;
+    FOR item IN
+        SELECT c.oid::regclass AS name FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relowner = current_user::regrole
+              AND c.relkind = 'S'
+    LOOP
+        EXECUTE format('ALTER SEQUENCE %s OWNER TO %I', item.name, '{owner}');
+    END LOOP;
+    FOR item IN
+        SELECT p.oid::regprocedure AS name FROM pg_proc p
+        WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = current_user::regrole
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                              WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                                    AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO %I', item.name, '{owner}');
+    END LOOP;
+END $$
+"""
+
+
+def _ensure_roles_and_database() -> None:
+    """Create the owner and application roles and the database if missing, and bring a
+    database made by the superuser alone (older LISA) under the owner, granted to the app."""
+    import psycopg
+    from psycopg import sql
+
+    # A password file that has gone missing is made again, and the role's password with it.
+    new_passwords = {role for role in ("owner", "app") if not PASSWORD_FILES[role].exists()}
+    try:
+        with _superuser_connection(DATABASE) as conn:
+            up_to_date = conn.execute(_UP_TO_DATE, {"owner": OWNER_ROLE, "app": APP_ROLE})
+            if up_to_date.fetchone()[0] and not new_passwords:
+                return
+    except psycopg.OperationalError:
+        pass  # the database itself is missing: made below
+    with _superuser_connection("postgres") as conn:
+        for role in ("owner", "app"):
+            name = ROLES[role]
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(
+                    sql.SQL(
+                        "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
+                    ).format(sql.Identifier(name), sql.Literal(password(role)))
+                )
+            elif role in new_passwords:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(name), sql.Literal(password(role))
+                    )
+                )
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(DATABASE), sql.Identifier(OWNER_ROLE)
+                )
+            )
+        else:
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(DATABASE), sql.Identifier(OWNER_ROLE)
+                )
+            )
+    with _superuser_connection(DATABASE) as conn, conn.transaction():
+        from audit.database import apply_grants
+
+        conn.execute(_HAND_OVER.replace("{owner}", OWNER_ROLE))
+        apply_grants(conn.cursor(), owner=OWNER_ROLE, app=APP_ROLE)
 
 
 def stop() -> None:
@@ -250,9 +364,13 @@ def main(argv: list[str]) -> int:
         elif command == "status":
             print("running" if _ours_running() and _accepting() else "stopped")
         elif command == "url":
-            print(start(quiet=True))
+            start(quiet=True)
+            print(url(argv[2] if len(argv) > 2 else "app"))
         else:
-            print("usage: python -m lisa.embedded_db start|stop|status|url", file=sys.stderr)
+            print(
+                "usage: python -m lisa.embedded_db start|stop|status|url [app|owner|superuser]",
+                file=sys.stderr,
+            )
             return 2
     except EmbeddedDatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -152,10 +152,11 @@ class TrainingForm(forms.Form):
         not_future=True,
         help_text="For example, 27 3 2026",
     )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = helper(Field("training_date"), submit="Record training")
+        self.helper = helper(Field("training_date"), Field("version"), submit="Record training")
 
 
 class DeactivateForm(forms.Form):
@@ -208,3 +209,39 @@ class AgencyForm(forms.Form):
         if others.exists():
             raise ValidationError("There is already an agency with that name.")
         return name
+
+
+class ReasonForm(forms.Form):
+    """The one reason form: ending an involvement, marking anything entered in error, a
+    withdrawal… With ``version``, it carries the record's version token."""
+
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self,
+        *args,
+        label: str,
+        submit: str,
+        required: bool = True,
+        warning=False,
+        version: str | None = None,
+        help_text: str = "",
+        required_message: str = "",
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].required = required
+        self.fields["reason"].help_text = help_text
+        if required_message:
+            self.fields["reason"].error_messages["required"] = required_message
+        fields = [Field.textarea("reason")]
+        if version is None:
+            del self.fields["version"]
+        else:
+            self.initial.setdefault("version", version)
+            fields.append(Field("version"))
+        self.helper = helper(*fields, submit=submit)
+        if warning:
+            self.helper.layout[-1].field_classes = "govuk-button govuk-button--warning"

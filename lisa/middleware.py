@@ -1,4 +1,4 @@
-"""Request id, session time-outs and deny-by-default."""
+"""Request id, unstorable characters, session time-outs and deny-by-default."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import time
 import uuid
 
 from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.shortcuts import render
 from django.urls import reverse
 
 from lisa.access import ACCESS_ATTR
@@ -43,6 +47,74 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+# NUL, which PostgreSQL refuses in text and JSON, and the halves of surrogate pairs, which no
+# valid UTF-8 can carry.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def has_unstorable_characters(value: str) -> bool:
+    return bool(_UNSTORABLE.search(value))
+
+
+def _unstorable_input(request: HttpRequest) -> str | None:
+    """Where the request carries characters LISA cannot store, if anywhere: its path, query
+    string, cookies or headers. (Form fields refuse them beside the field: Django's text
+    fields do so already.)"""
+    if has_unstorable_characters(request.path_info):
+        return "path"
+    for key, values in request.GET.lists():
+        if has_unstorable_characters(key) or any(map(has_unstorable_characters, values)):
+            return "query string"
+    for key, value in request.COOKIES.items():
+        if has_unstorable_characters(key) or has_unstorable_characters(value):
+            return "cookie"
+    for key, value in request.META.items():
+        if key.startswith("HTTP_") and isinstance(value, str) and has_unstorable_characters(value):
+            return "header"
+    return None
+
+
+def _refusal_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "lisa/unstorable_characters.html", status=400)
+
+
+def _is_unstorable_text_error(error: BaseException) -> bool:
+    """PostgreSQL (or psycopg, before sending) refused a NUL in text or in JSON."""
+    if not isinstance(error, DataError):
+        return False
+    cause = error.__cause__
+    return "NUL (0x00)" in str(error) or getattr(cause, "sqlstate", None) == "22P05"
+
+
+class UnstorableCharactersMiddleware:
+    """Refuse, with a clear page, requests carrying text PostgreSQL cannot store.
+
+    A NUL byte in a query string, header or cookie would otherwise reach a query or the audit
+    trail and fail as a server error. This runs before the session is looked up, so the check
+    comes first; the page it shows gets the same security headers as every other page. As a
+    backstop, a view that passes such text on to the database anyway (a form value read
+    straight from the request) gets the same page, after its transaction has rolled back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # The refusal skips the rest of the stack; these give it the same headers all the same.
+        self.refuse = CSPMiddleware(XFrameOptionsMiddleware(_refusal_page))
+
+    def __call__(self, request):
+        where = _unstorable_input(request)
+        if where is not None:
+            logger.warning("Refused a request with unstorable characters in its %s.", where)
+            return self.refuse(request)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if _is_unstorable_text_error(exception):
+            logger.warning("Refused a request whose form data had unstorable characters.")
+            return _refusal_page(request)
+        return None
 
 
 class SessionPolicyMiddleware:

@@ -92,6 +92,13 @@ class User(AbstractUser):
     deactivated_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Kept as it was at the time: only the central team may undo its own deactivations, even
+    # if the person who did it later leaves the team.
+    deactivated_by_central_team = models.BooleanField(default=False)
+    # When the email address was last changed and two-step verification last reset: a
+    # designated officer may not do both within a day (see lisa.actions.TAKEOVER_WINDOW).
+    email_changed_at = models.DateTimeField(null=True, blank=True)
+    second_factor_reset_at = models.DateTimeField(null=True, blank=True)
     # Bumped to end every session of this user at once (deactivation, role change).
     session_version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

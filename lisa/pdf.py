@@ -5,7 +5,8 @@ the network or the file system except the project's own static files: every URL 
 :class:`StaticOnlyURLFetcher`, which serves ``/static/…`` paths from the static files finders
 (or the collected static root) and refuses everything else — ``file://``, ``http(s)://`` to
 anywhere, ``data:`` too — so a crafted value in a record cannot make a print read a server file
-or call out.
+or call out. Every path is resolved, symbolic links followed, and must end inside one of the
+static folders: an absolute path, a ``..`` or a link that points elsewhere is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -28,15 +30,46 @@ class FetchRefused(ValueError):
     """WeasyPrint asked for something outside the project's static files."""
 
 
+def _allowed_roots() -> list[Path]:
+    """The folders static files may come from: each finder's and the collected static root."""
+    roots = [Path(settings.STATIC_ROOT)]
+    for finder in finders.get_finders():
+        for storage in getattr(finder, "storages", {}).values():
+            location = getattr(storage, "location", None)
+            if location:
+                roots.append(Path(location))
+    return [root.resolve() for root in roots]
+
+
+def _confined(candidate: str | Path, roots: list[Path]) -> Path | None:
+    """``candidate`` with every link followed, if it is a file inside one of ``roots``."""
+    resolved = Path(candidate).resolve()
+    if not any(resolved.is_relative_to(root) for root in roots):
+        return None
+    return resolved if resolved.is_file() else None
+
+
 def _static_file(path: str) -> Path | None:
     relative = path[len(settings.STATIC_URL) :]
-    if not relative or ".." in Path(relative).parts:
+    # A name inside the static files only: not absolute, no way up, nothing a file system or
+    # the finders would read differently from how it looks.
+    if (
+        not relative
+        or relative.startswith(("/", "\\"))
+        or "\\" in relative
+        or "\0" in relative
+        or ".." in Path(relative).parts
+    ):
         return None
-    found = finders.find(relative)
+    roots = _allowed_roots()
+    try:
+        found = finders.find(relative)
+    except SuspiciousFileOperation:
+        return None
     if found:
-        return Path(found)
-    collected = Path(settings.STATIC_ROOT) / relative
-    return collected if collected.is_file() else None
+        # A symbolic link in a static folder that points elsewhere is refused, not followed.
+        return _confined(found, roots)
+    return _confined(Path(settings.STATIC_ROOT) / relative, roots)
 
 
 def _fetch_static(url: str) -> tuple[bytes, str]:

@@ -14,6 +14,7 @@ from crispy_forms_gds.layout import Field
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
@@ -34,6 +35,8 @@ from lisa.forms import helper
 
 SESSION_HAS_DEVICE = "lisa_has_second_factor"
 SESSION_NEW_KEY = "lisa_new_second_factor_key"
+SESSION_WRONG_PASSWORDS = "lisa_second_factor_wrong_passwords"
+MAX_WRONG_PASSWORDS = 3
 
 
 class CodeForm(forms.Form):
@@ -57,6 +60,36 @@ class CodeForm(forms.Form):
         return code
 
 
+class ReplaceDeviceForm(CodeForm):
+    """Moving to a new phone: the new app's code, and the password again, so that a session
+    left open on someone's computer is not enough to take their second factor over."""
+
+    password = forms.CharField(
+        label="Your LISA password",
+        help_text="To check it is you before the old phone stops working",
+        max_length=256,
+        strip=False,
+        error_messages={"required": "Enter your LISA password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = helper(
+            Field.text("code", field_width=5),
+            Field.text("password", field_width=20),
+            submit="Continue",
+        )
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            self.wrong_password = True
+            raise forms.ValidationError("That is not your password. Enter your LISA password.")
+        return password
+
+
 @receiver(user_logged_in)
 def _remember_device_at_sign_in(sender, request, user, **kwargs):
     # Known from the start of the session, so later requests need no query for it.
@@ -73,6 +106,12 @@ def has_device(request: HttpRequest) -> bool:
             user=request.user, confirmed=True
         ).exists()
     return request.session[SESSION_HAS_DEVICE]
+
+
+def second_step_due(request: HttpRequest) -> bool:
+    """Whether a person who has just given the right password still has a code to enter (or
+    an app to set up) before they are signed in: the password alone is not a sign-in then."""
+    return has_device(request) or settings.LISA_REQUIRE_SECOND_FACTOR
 
 
 def pending_step(request: HttpRequest) -> str | None:
@@ -125,14 +164,34 @@ def verify(request: HttpRequest) -> HttpResponse:
 def setup(request: HttpRequest) -> HttpResponse:
     """Any signed-in person without a device, or one who has passed their current device's
     check: set up (or move to a new phone) their authenticator app. A password alone never
-    replaces a device."""
-    if has_device(request) and not request.user.is_verified():
+    replaces a device, and moving to a new phone asks for the password again as well."""
+    replacing = has_device(request)
+    if replacing and not request.user.is_verified():
         return redirect_to_login(_next_url(request), reverse("second-factor"))
+    # Where a second step is required, the password alone was not a sign-in: this is.
+    completes_sign_in = settings.LISA_REQUIRE_SECOND_FACTOR and not request.user.is_verified()
     # The new key waits in the session until a code proves the app has it: a GET writes nothing.
     key = request.session.get(SESSION_NEW_KEY) or random_hex(20)
     request.session[SESSION_NEW_KEY] = key
     device = TOTPDevice(user=request.user, name="LISA", key=key, confirmed=True)
-    form = CodeForm(request.POST or None)
+    data = request.POST or None
+    form = ReplaceDeviceForm(data, user=request.user) if replacing else CodeForm(data)
+    if request.method == "POST" and not form.is_valid() and getattr(form, "wrong_password", 0):
+        record(
+            request,
+            Action.DENIED,
+            outcome=Outcome.DENIED,
+            obj=request.user,
+            detail={"reason": "wrong password when moving two-step verification"},
+        )
+        # Not a way round the sign-in lockout: a few wrong passwords end the session.
+        wrong = request.session.get(SESSION_WRONG_PASSWORDS, 0) + 1
+        request.session[SESSION_WRONG_PASSWORDS] = wrong
+        if wrong >= MAX_WRONG_PASSWORDS:
+            request.lisa_sign_out_reason = "wrong password when moving two-step verification"
+            logout(request)
+            messages.error(request, "You have been signed out. Sign in again to carry on.")
+            return redirect("sign-in")
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
@@ -141,7 +200,12 @@ def setup(request: HttpRequest) -> HttpResponse:
             del request.session[SESSION_NEW_KEY]
             request.session[SESSION_HAS_DEVICE] = True
             otp_login(request, device)
-            record(request, Action.UPDATE, obj=request.user, detail={"second_factor": "set up"})
+            change = "moved to a new phone" if replacing else "set up"
+            record(request, Action.UPDATE, obj=request.user, detail={"second_factor": change})
+            if completes_sign_in:
+                record(
+                    request, Action.SIGN_IN, obj=request.user, detail={"second_factor": "set up"}
+                )
             messages.success(request, "Two-step verification is set up.")
             return redirect(_next_url(request))
         form.add_error("code", "That code is not right. Check the app shows LISA and try again.")
@@ -155,5 +219,11 @@ def setup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "lisa/second_factor_setup.html",
-        {"form": form, "qr_svg": svg, "secret": grouped, "next": _next_url(request)},
+        {
+            "form": form,
+            "qr_svg": svg,
+            "secret": grouped,
+            "next": _next_url(request),
+            "replacing": replacing,
+        },
     )

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lisa.middleware.RequestIdMiddleware",
+    # Before anything reads the session or writes the audit trail.
+    "lisa.middleware.UnstorableCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,12 +135,29 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # With no DATABASE_URL, LISA starts (or reuses) its own PostgreSQL cluster in var/postgres/.
+# The application connects as a role that cannot rewrite the audit trail; migrations run as the
+# role that owns the tables: `LISA_DB_ROLE=owner manage.py migrate` (make setup does this). The
+# test run connects as the cluster's superuser, because it creates and empties its own databases.
 DATABASE_URL = env("DATABASE_URL")
 EMBEDDED_DATABASE = DATABASE_URL is None
+DATABASE_ROLE = env("LISA_DB_ROLE", "app")
+if DATABASE_ROLE not in {"app", "owner", "superuser"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("LISA_DB_ROLE must be app, owner or superuser.")
 if EMBEDDED_DATABASE:
     from lisa import embedded_db
 
-    DATABASE_URL = embedded_db.start(quiet=True)
+    embedded_db.start(quiet=True)
+    if TESTING and "LISA_DB_ROLE" not in os.environ:
+        DATABASE_ROLE = "superuser"
+    DATABASE_URL = embedded_db.url(DATABASE_ROLE)
+# After every `migrate`, the owner grants this role what the application needs (and on the audit
+# tables only SELECT and INSERT). Unset with DATABASE_URL: name the application's role there.
+LISA_APP_DB_ROLE = env("LISA_APP_DB_ROLE", embedded_db.APP_ROLE if EMBEDDED_DATABASE else None)
+# The system check in audit/checks.py refuses to serve (an error, not a warning) when the
+# application's role could rewrite the audit trail.
+LISA_ENFORCE_DB_ROLE = env_bool("LISA_ENFORCE_DB_ROLE", not DEBUG)
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -179,9 +198,13 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Lockout: failures are counted per username *and* address together, so one person mistyping
-# does not lock out everyone behind an office's shared address.
+# does not lock out everyone behind an office's shared address. A second, higher limit counts a
+# username's failures from every address, so a password cannot be guessed from many addresses;
+# reaching it locks that username everywhere and alerts the central team (lisa.auth).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = int(env("LISA_LOCKOUT_FAILURES", "5") or 5)
+LISA_USERNAME_LOCKOUT_FAILURES = int(env("LISA_USERNAME_LOCKOUT_FAILURES", "20") or 20)
+AXES_HANDLER = "lisa.auth.LockoutHandler"
 AXES_COOLOFF_TIME = float(env("LISA_LOCKOUT_MINUTES", "30") or 30) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lisa.network.client_ip"

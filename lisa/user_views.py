@@ -16,6 +16,7 @@ from lisa import actions
 from lisa.access import managed_users, role_required, user_for_manager
 from lisa.forms import DeactivateForm, TrainingForm, UserForm, apply_errors
 from lisa.models import Agency, Role
+from lisa.versioning import version_of
 
 MANAGERS = (Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
 PAGE_SIZE = 50
@@ -133,6 +134,11 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
             form.data = form.data.copy()
             form.data["version"] = conflict.updated_at.isoformat()
+        except actions.CentralTeamOnly as refusal:
+            form.add_error(refusal.field, refusal.message)
+            actions.refuse_for_central_team(
+                request=request, by=request.user, user=target, refusal=refusal
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -147,9 +153,13 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*MANAGERS)
 def user_training(request: HttpRequest, pk: int) -> HttpResponse:
-    """Designated officers (own agency) and the central team."""
+    """Designated officers (own agency) and the central team. A save over someone else's
+    newer change is refused and the date they recorded shown."""
     target = user_for_manager(request, pk)
-    form = TrainingForm(request.POST or None, initial={"training_date": target.training_date})
+    form = TrainingForm(
+        request.POST or None,
+        initial={"training_date": target.training_date, "version": version_of(target)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.record_training(
@@ -157,7 +167,23 @@ def user_training(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 user=target,
                 training_date=form.cleaned_data["training_date"],
+                version=form.cleaned_data["version"],
             )
+        except actions.ConcurrentEditError as error:
+            current = error.current
+            recorded = (
+                f"The training date is now {current.training_date:%-d %B %Y}."
+                if current.training_date
+                else "No training date is recorded now."
+            )
+            form.add_error(
+                None,
+                "Someone else changed this user while you were editing. "
+                f"{recorded} Your date has not been saved. Check it and save again.",
+            )
+            form.data = form.data.copy()
+            form.data["version"] = version_of(current)
+            target = current
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -189,7 +215,8 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*MANAGERS)
 @require_POST
 def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Designated officers (own agency) and the central team."""
+    """Designated officers (own agency) and the central team; an account the central team
+    deactivated, the central team only."""
     target = user_for_manager(request, pk)
     actions.reactivate_user(request=request, by=request.user, user=target)
     messages.success(request, f"{target}'s account is active again.")
@@ -214,7 +241,14 @@ def user_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
 def user_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
     """Designated officers (own agency) and the central team."""
     target = user_for_manager(request, pk)
-    actions.reset_second_factor(request=request, by=request.user, user=target)
+    try:
+        actions.reset_second_factor(request=request, by=request.user, user=target)
+    except actions.CentralTeamOnly as refusal:
+        actions.refuse_for_central_team(
+            request=request, by=request.user, user=target, refusal=refusal
+        )
+        messages.error(request, refusal.message)
+        return redirect("users:detail", pk=target.pk)
     messages.success(
         request,
         f"{target}'s two-step verification has been reset. They will set it up again when they "

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Action, AuditEvent, Outcome
 from audit.services import record, record_denied
+from lisa import actions
 from lisa.access import public, signed_in
 from lisa.forms import SignInForm
 from lisa.models import Agency, Role, User
@@ -49,7 +50,16 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """Shown by django-axes instead of the sign-in page once the limit of failures is reached."""
-    return render(request, "lisa/locked_out.html", status=429)
+    return render(
+        request,
+        "lisa/locked_out.html",
+        {
+            # Locked for the username from every address, not only for this one.
+            "everywhere": getattr(request, "lisa_username_locked", False),
+            "minutes": round(settings.AXES_COOLOFF_TIME * 60),
+        },
+        status=429,
+    )
 
 
 # --- setting and changing passwords ---------------------------------------------------------
@@ -74,14 +84,10 @@ class _ForgottenPasswordView(auth_views.PasswordResetView):
     success_url = reverse_lazy("forgotten-password-sent")
 
     def form_valid(self, form):
-        # Which address was asked for is recorded, not whether it belongs to anyone.
-        record(
-            self.request,
-            Action.UPDATE,
-            object_type="lisa.user",
-            detail={"password_reset_requested_for": form.cleaned_data["email"][:254]},
-        )
-        return super().form_valid(form)
+        # Nothing here depends on whether the address has an account: the worker looks it up
+        # and sends the email (lisa.actions.send_password_reset).
+        actions.request_password_reset(request=self.request, email=form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 class _ChangePasswordView(auth_views.PasswordChangeView):
@@ -130,7 +136,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_practitioner:
         from concerns.home import home_sections
 
-        context.update(home_sections(user))
+        context.update(home_sections(request, user))
     if user.is_designated_officer and user.agency_id:
         agency_users = User.objects.filter(agency_id=user.agency_id)
         context["agency_counts"] = agency_users.aggregate(

@@ -2,9 +2,10 @@
 
 A thread is visible only to its participants; a thread about a child only to those of its
 participants who may also see that child's full record (an active involvement, their agency's
-designated officer, the central team, or a current break-glass grant). The rule is written twice,
-once per object (:func:`can_see_thread`, using :mod:`children.rules`) and once as SQL for lists
-and counts (:func:`visible_participations`); tests hold the two to the same answers.
+designated officer, the central team, or a current break-glass grant). The rule is the access
+policy's (:mod:`lisa.policy`): per object through :class:`~lisa.policy.ChildAccess`, and as SQL
+for lists and counts through :func:`lisa.policy.child_visible_q`; tests hold the two to the same
+answers.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from children import rules
-from children.access import audit_view
-from children.models import BreakGlass, Child, Involvement
+from children.access import access_for, audit_view
+from children.models import Child
 from lisa.access import deny
 from lisa.models import User
+from lisa.policy import ChildAccess, child_visible_q, works_with_children
 from messaging.models import Message, Participant, Thread
 
 REFUSAL_CHILD = (
@@ -30,7 +31,7 @@ REFUSAL_CHILD = (
 
 def uses_messaging(user: User) -> bool:
     """Practitioners, designated officers and the central team send and receive messages."""
-    return rules.works_with_children(user)
+    return works_with_children(user)
 
 
 def can_see_thread(user: User, thread: Thread, *, participant: bool) -> bool:
@@ -39,27 +40,7 @@ def can_see_thread(user: User, thread: Thread, *, participant: bool) -> bool:
         return False
     if thread.child_id is None:
         return True
-    return rules.can_see_full_record(user, thread.child)
-
-
-def child_visible_q(user: User, prefix: str = "") -> Q:
-    """SQL for "no child, or a child whose full record ``user`` may see", on a thread reached
-    through ``prefix`` (e.g. ``"thread__"``)."""
-    child_ref = OuterRef(f"{prefix}child_id")
-    no_child = Q(**{f"{prefix}child__isnull": True})
-    if user.is_central_team:
-        return Q()
-    allowed = no_child | Q(
-        Exists(Involvement.objects.active().filter(child_id=child_ref, practitioner_id=user.pk))
-    )
-    if user.is_designated_officer and user.agency_id:
-        allowed |= Q(
-            Exists(
-                Involvement.objects.active().filter(child_id=child_ref, agency_id=user.agency_id)
-            )
-        )
-    allowed |= Q(Exists(BreakGlass.objects.current().filter(child_id=child_ref, user_id=user.pk)))
-    return allowed
+    return ChildAccess(user, thread.child).full
 
 
 def visible_participations(user: User) -> QuerySet[Participant]:
@@ -124,56 +105,51 @@ def thread_for_user(request: HttpRequest, pk: int) -> Thread:
         )
     child = thread.child
     if child is not None:
-        grant = None
-        allowed = rules.has_relationship(user, child)
-        if not allowed:
-            grant = rules.current_break_glass(user, child)
-            allowed = grant is not None
-        if not allowed:
-            if rules.can_break_glass(user, child):
-                request.lisa_break_glass = reverse("children:break-glass", args=[child.pk])
-            deny(
-                request,
-                REFUSAL_CHILD,
-                object_type="messaging.thread",
-                object_id=thread.pk,
-                child=child.pk,
-            )
-        request.lisa_break_glass_grant = grant
+        child_for_user_or_refuse(request, child, thread)
         if request.method in ("GET", "HEAD"):
             audit_view(request, child, "message thread", thread=thread.pk)
     thread.my_participation = participation
     return thread
 
 
-def full_record_viewers(child: Child, users: Iterable[User]) -> set[int]:
-    """The ids of ``users`` who may see ``child``'s full record now, in three queries whatever
-    the number of people (the same rule as :func:`children.rules.can_see_full_record`)."""
+def child_for_user_or_refuse(request: HttpRequest, child: Child, thread: Thread) -> None:
+    """A participant who may no longer see the thread's child is refused (with break glass
+    offered where it may be used)."""
+    access = access_for(request, child)
+    if access.full:
+        if access.grant is not None:
+            request.lisa_break_glass_grant = access.grant
+            request.__dict__.setdefault("_lisa_grants", {})[child.pk] = access.grant
+        return
+    if access.break_glass:
+        request.lisa_break_glass = reverse("children:break-glass", args=[child.pk])
+    deny(
+        request,
+        REFUSAL_CHILD,
+        object_type="messaging.thread",
+        object_id=thread.pk,
+        child=child.pk,
+    )
+
+
+def full_record_viewers(
+    child: Child, users: Iterable[User], *, reader: User | None = None
+) -> set[int]:
+    """The ids of ``users`` who may see ``child``'s full record now, in two queries whatever
+    the number of people. With ``reader``, people of a sensitive service the reader may not know
+    of are left out too, so that who may be messaged never tells of a hidden involvement."""
     users = list(users)
     if not users:
         return set()
-    involved = set(
-        Involvement.objects.active().filter(child=child).values_list("practitioner_id", "agency_id")
-    )
-    practitioners = {p for p, _ in involved}
-    agencies = {a for _, a in involved}
-    grants = set(
-        BreakGlass.objects.current()
-        .filter(child=child, user__in=[u.pk for u in users])
-        .values_list("user_id", flat=True)
-    )
-    allowed = set()
-    for user in users:
-        if not rules.works_with_children(user):
-            continue
-        if (
-            user.is_central_team
-            or user.pk in practitioners
-            or (user.is_designated_officer and user.agency_id in agencies)
-            or user.pk in grants
-        ):
-            allowed.add(user.pk)
-    return allowed
+    access = ChildAccess(reader or users[0], child)
+    allowed = access.full_record_users(users)
+    if reader is None:
+        return allowed
+    return {
+        user.pk
+        for user in users
+        if user.pk in allowed and (user.pk == reader.pk or access.see_agency(user.agency))
+    }
 
 
 HOME_THREADS = 5

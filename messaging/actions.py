@@ -34,10 +34,17 @@ def _clean_body(body: str) -> str:
 
 
 def _notify_others(thread: Thread, sender: User) -> None:
-    others = User.objects.filter(message_participations__thread=thread, is_active=True).exclude(
-        pk=sender.pk
+    """Tell the other participants who may still read the thread ("ended means ended
+    everywhere": someone who lost access to the thread's child is not emailed about it)."""
+    others = list(
+        User.objects.filter(message_participations__thread=thread, is_active=True)
+        .exclude(pk=sender.pk)
+        .select_related("agency")
     )
-    notify(list(others.only("pk")), kind="message", path=thread.get_absolute_url())
+    if thread.child_id is not None:
+        allowed = full_record_viewers(thread.child, others)
+        others = [user for user in others if user.pk in allowed]
+    notify(others, kind="message", path=thread.get_absolute_url())
 
 
 @transaction.atomic
@@ -75,7 +82,7 @@ def start_thread(
         if not (person.is_active and person.is_trained and uses_messaging(person)):
             errors.setdefault("recipients", []).append(f"{person} cannot receive messages in LISA")
     if child is not None:
-        allowed = full_record_viewers(child, [by, *people])
+        allowed = full_record_viewers(child, [by, *people], reader=by)
         if by.pk not in allowed:
             raise PermissionDenied("You may not open this child's full record.")
         for person in people:

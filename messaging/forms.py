@@ -57,19 +57,3 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = helper(Field.textarea("body"), submit="Send reply")
-
-
-class ErrorReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is this message wrong?",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Everyone in the conversation will see the message struck through, with this "
-        "reason.",
-        error_messages={"required": "Enter why this message is wrong"},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = helper(Field.textarea("reason"), submit="Mark as entered in error")
-        self.helper.layout[-1].field_classes = "govuk-button govuk-button--warning"

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 SUBJECTS = {
     "message": "You have a new message in LISA",
     "concern": "There is a new concern in LISA about a child you work with",
+    "case_closed": "A case you worked on in LISA has been closed",
 }
 
 MAX_ATTEMPTS = 5

@@ -18,15 +18,14 @@ from django.shortcuts import redirect, render
 
 from audit.models import Action
 from audit.services import record
-from children import rules
-from children.access import audit_view, child_for_user
+from children.access import access_for, audit_view, child_for_user
 from lisa.access import deny, role_required
-from lisa.forms import apply_errors
+from lisa.forms import ReasonForm, apply_errors
 from lisa.models import CHILD_ROLES, Role, User
 from messaging import actions
 from messaging.access import full_record_viewers, thread_for_user
 from messaging.access import inbox as inbox_query
-from messaging.forms import ErrorReasonForm, NewThreadForm, ReplyForm
+from messaging.forms import NewThreadForm, ReplyForm
 from messaging.models import Message, Participant
 
 ROLES = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
@@ -107,7 +106,7 @@ def new_thread(request: HttpRequest) -> HttpResponse:
         matches = list(eligible.filter(query).values_list("pk", flat=True)[:FIND_LIMIT])
         wanted |= Q(pk__in=matches)
     elif child is not None:
-        involved = [inv.practitioner_id for inv in rules.visible_involvements(user, child)]
+        involved = [inv.practitioner_id for inv in access_for(request, child).visible_involvements]
         wanted |= Q(pk__in=involved)
     candidates = eligible.filter(wanted)
     searching = request.method == "POST" and request.POST.get("action") == "find"
@@ -140,7 +139,7 @@ def new_thread(request: HttpRequest) -> HttpResponse:
             candidates=candidates,
         )
     people = list(candidates)
-    allowed = full_record_viewers(child, people) if child is not None else None
+    allowed = full_record_viewers(child, people, reader=user) if child is not None else None
     chosen_set = set(chosen)
     options = [
         {
@@ -228,7 +227,15 @@ def message_error(request: HttpRequest, pk: int, message_pk: int) -> HttpRespons
     if message.entered_in_error:
         messages.info(request, "This message has already been marked as entered in error.")
         return redirect(thread.get_absolute_url())
-    form = ErrorReasonForm(request.POST or None)
+    form = ReasonForm(
+        request.POST or None,
+        label="Why is this message wrong?",
+        help_text="Everyone in the conversation will see the message struck through, with this "
+        "reason.",
+        required_message="Enter why this message is wrong",
+        submit="Mark as entered in error",
+        warning=True,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.message_entered_in_error(

@@ -10,11 +10,15 @@ register = template.Library()
 
 
 @register.simple_tag
-def child_concerns(child) -> list[Concern]:
-    """The child's concerns, newest first, entered-in-error ones included (one query). Only for
+def child_concerns(child, access) -> list[Concern]:
+    """The child's concerns, newest first, entered-in-error ones included (one query), each with
+    ``author_label`` as ``access`` (the reader's access object) may name the author. Only for
     pages already allowed the full record."""
-    return list(
+    concerns = list(
         Concern.objects.filter(child=child)
         .select_related("raised_by", "agency")
         .order_by("entered_in_error", "-date", "-created_at")
     )
+    for concern in concerns:
+        concern.author_label = access.author(concern.raised_by, concern.agency)
+    return concerns

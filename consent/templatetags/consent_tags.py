@@ -1,4 +1,5 @@
-"""``{% consent_position child %}``: the consent position at a glance, for the child's pages."""
+"""``{% consent_position child %}``: the consent position at a glance, for the full record;
+``{% consent_recorded child %}``: only whether anything is recorded, for the index card."""
 
 from django import template
 
@@ -10,3 +11,8 @@ register = template.Library()
 @register.simple_tag
 def consent_position(child) -> str:
     return rules.consent_position(child)
+
+
+@register.simple_tag
+def consent_recorded(child) -> str:
+    return rules.consent_recorded(child)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -180,7 +181,12 @@ class TestEditing:
         assert entry.actor == amara
         assert entry.changes_dict["school"] == ["Cedar Rise Primary", "Oak Hill"]
         page = client.get(f"/children/{child.pk}/record/").content.decode()
-        assert "Changes to the child" in page and "School" in page
+        # The record's own field-history table lists this change, by whom, field by field
+        # ("School" alone is on every record, as a detail).
+        history = page.split("<h2 class=\"govuk-heading-m\">Changes to the child's details</h2>")[1]
+        history = history.split("Back to the index card")[0]
+        assert "No changes recorded" not in history
+        assert re.search(rf"<td[^>]*>{amara.get_full_name()}</td>\s*<td[^>]*>School</td>", history)
 
     def test_the_later_of_two_saves_is_refused_showing_the_other_persons_values(
         self, client_for, amara, priya, child

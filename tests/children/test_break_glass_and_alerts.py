@@ -43,7 +43,11 @@ class TestBreakGlass:
         assert alert.reason == REASON["reason"]
         central = client_for(morgan)
         page = central.get("/audit/alerts/").content.decode()
-        assert "Break-glass access" in page and "Daniel" in page and child.lisa_ref in page
+        # The kind is a filter option on every alerts page: look for this alert's own row.
+        row = page.split(f'href="/audit/alerts/{alert.pk}/"')[1].split("</tr>")[0]
+        assert row.startswith(">Break-glass access</a>")
+        assert daniel.get_full_name() in row and child.lisa_ref in row
+        assert "govuk-tag--red\">Open</strong>" in row
         # And it is in the child's audit trail.
         page = central.get(f"/audit/?child={child.pk}").content.decode()
         assert "Broke glass" in page
@@ -142,7 +146,10 @@ class TestAlertQueue:
         assert alert.review_note == "Spoke to the head teacher: justified."
         assert "No alerts match" in client.get("/audit/alerts/").content.decode()
         page = client.get("/audit/alerts/?status=reviewed").content.decode()
-        assert "Reviewed" in page and child.lisa_ref in page
+        # "Reviewed" is also the filter's option: look for this alert's row and its status tag.
+        row = page.split(f'href="/audit/alerts/{alert.pk}/"')[1].split("</tr>")[0]
+        assert child.lisa_ref in row
+        assert '<strong class="govuk-tag govuk-tag--green">Reviewed</strong>' in row
         assert AuditEvent.objects.filter(
             action=Action.UPDATE, object_type="audit.alert", user=morgan
         ).exists()

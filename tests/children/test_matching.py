@@ -113,3 +113,35 @@ def test_the_search_box_understands_each_kind_of_input():
     assert parse("943 476 5919").nhs_number == "9434765919"
     assert parse("A123456789012").upn == "A123456789012"
     assert parse("se13 6lh").postcode == "SE13 6LH" and parse("se13 6lh").words == []
+
+
+def test_a_hidden_address_adds_nothing_to_the_score_and_gives_no_reason():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from children.search import _rank
+
+    def child(pk, postcode):
+        return SimpleNamespace(
+            pk=pk,
+            forenames="Jon",
+            surname="Smith",
+            other_names="",
+            date_of_birth=dt.date(2015, 4, 3),
+            postcode=postcode,
+            postcode_district=matching.postcode_district(postcode),
+        )
+
+    query = parse("Johnny Smyth SE13 6LH")
+    at_home, in_district, hidden_at_home = (
+        child(1, "SE13 6LH"),
+        child(2, "SE13 7QT"),
+        child(3, "SE13 6LH"),
+    )
+    ranked = {m.child.pk: m for m in _rank([at_home, in_district, hidden_at_home], query, {3})}
+    assert "same postcode" in ranked[1].reasons
+    assert "same postcode district (SE13)" in ranked[2].reasons
+    assert ranked[3].address_hidden
+    assert not any("postcode" in reason for reason in ranked[3].reasons)
+    assert ranked[3].score == _rank([hidden_at_home], parse("Johnny Smyth"))[0].score
+    assert ranked[3].score < ranked[2].score < ranked[1].score

@@ -89,6 +89,7 @@ class TestFamily:
         sibling = make_child(forenames="Barnaby", surname="Brackenbury")
         involve(helen, sibling, role="Head teacher")
         involve(amara, child)
+        involve(amara, sibling)  # linking changes both records: both need the right to change
         client = client_for(amara)
         response = client.post(f"/children/{child.pk}/family/", {"lisa_ref": sibling.lisa_ref})
         assert response.status_code == 302
@@ -99,6 +100,7 @@ class TestFamily:
         assert "Barnaby" in page and "Helen Wright" in page
         # Linking a third child into either household joins them all.
         third = make_child(forenames="Clementine", surname="Brackenbury")
+        involve(amara, third)
         client.post(f"/children/{child.pk}/family/", {"lisa_ref": third.lisa_ref})
         assert Family.objects.get().children.count() == 3
 

@@ -1,43 +1,78 @@
-"""Finding a child: one search box, every search audited with its terms, index card only."""
+"""Finding a child: one search box, every search audited with its terms, index card only; the
+terms are posted and kept server-side, never in an address; a shielded household's address
+never finds, ranks or explains a child for someone who may not see it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from audit.models import Action, AuditEvent
+from children import rules
+from children.models import Family
+from children.search import ASK_THE_LISA_TEAM, likely_duplicates, search_children
 from tests.children.conftest import involve, make_child
 
 pytestmark = pytest.mark.django_db
 
+RESULTS = re.compile(r"^/children/\?s=[A-Za-z0-9_-]{20,}$")
+
+
+def search(client, **terms):
+    """Post a search and follow the redirect to its results page; the response of that page,
+    with ``redirected_to`` set to the address the browser was sent to."""
+    posted = client.post("/children/", terms)
+    assert posted.status_code == 302, posted.content[:2000]
+    response = client.get(posted["Location"])
+    response.redirected_to = posted["Location"]
+    return response
+
+
+def shown(response) -> list[int]:
+    return [match.child.pk for match in response.context["matches"]]
+
+
+def reasons_of(response, child) -> list[str]:
+    return next(m.reasons for m in response.context["matches"] if m.child.pk == child.pk)
+
 
 def test_search_by_name_shows_why_each_matched_and_is_audited(client_for, amara):
-    make_child(forenames="Jonathan", surname="Fairweather", date_of_birth=dt.date(2015, 3, 2))
+    jonathan = make_child(
+        forenames="Jonathan", surname="Fairweather", date_of_birth=dt.date(2015, 3, 2)
+    )
     make_child(forenames="Priscilla", surname="Ambleside")
     client = client_for(amara)
-    response = client.get("/children/", {"q": "Jon Fairweather"})
+    response = search(client, q="Jon Fairweather")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Jonathan" in page and "Fairweather" in page and "Priscilla" not in page
-    assert "Why it matched" in page
+    # The search box repeats "Fairweather" and the table's heading says "Why it matched" on
+    # any results page: look for Jonathan's own row and the reasons in it.
+    assert shown(response) == [jonathan.pk]
+    assert "Priscilla" not in page
+    row = page.split(f'href="/children/{jonathan.pk}/">Jonathan Fairweather</a>')[1]
+    row = row.split("</tr>")[0]
+    reasons = response.context["matches"][0].reasons
+    assert reasons
+    for reason in reasons:
+        assert f"<li>{reason[0].upper() + reason[1:]}</li>" in row
     event = AuditEvent.objects.get(action=Action.SEARCH, user=amara)
     assert event.detail["q"] == "Jon Fairweather"
     assert event.detail["results"] == 1
+    assert event.detail["shown"] == [jonathan.lisa_ref]
 
 
 def test_search_with_date_of_birth_and_postcode_fields(client_for, amara):
     make_child(forenames="Jonathan", surname="Fairweather", date_of_birth=dt.date(2015, 3, 2))
     client = client_for(amara)
-    response = client.get(
-        "/children/",
-        {
-            "q": "Fairweather",
-            "date_of_birth_0": "2",
-            "date_of_birth_1": "3",
-            "date_of_birth_2": "2015",
-            "postcode": "se13 6lh",
-        },
+    response = search(
+        client,
+        q="Fairweather",
+        date_of_birth_0="2",
+        date_of_birth_1="3",
+        date_of_birth_2="2015",
+        postcode="se13 6lh",
     )
     page = response.content.decode()
     assert "Jonathan" in page
@@ -51,14 +86,15 @@ def test_search_by_identifier(client_for, amara, field):
     child = make_child(
         forenames="Tobias", surname="Quenby", nhs_number="9434765919", upn="B801200005001"
     )
-    page = client_for(amara).get("/children/", {"q": getattr(child, field)}).content.decode()
-    assert "Tobias" in page
+    response = search(client_for(amara), q=getattr(child, field))
+    assert shown(response) == [child.pk]
 
 
 def test_search_by_postcode(client_for, amara):
-    make_child(forenames="Tobias", surname="Quenby", postcode="SE4 1AA")
-    page = client_for(amara).get("/children/", {"q": "se4 1aa"}).content.decode()
-    assert "Tobias" in page
+    child = make_child(forenames="Tobias", surname="Quenby", postcode="SE4 1AA")
+    response = search(client_for(amara), q="se4 1aa")
+    assert shown(response) == [child.pk]
+    assert reasons_of(response, child) == ["same postcode"]
 
 
 def test_results_show_the_index_card_only(client_for, amara):
@@ -69,26 +105,31 @@ def test_results_show_the_index_card_only(client_for, amara):
         address_line_1="12 Secret Lane",
         shielded=True,
     )
-    page = client_for(amara).get("/children/", {"q": "Tobias Quenby"}).content.decode()
+    page = search(client_for(amara), q="Tobias Quenby").content.decode()
     assert "Tobias" in page
     assert "9434765919" not in page and "12 Secret Lane" not in page
 
 
 def test_an_empty_search_asks_for_something(client_for, amara):
-    response = client_for(amara).get("/children/", {"q": ""})
+    response = client_for(amara).post("/children/", {"q": ""})
+    assert response.status_code == 200
     assert "Enter a name, reference" in response.content.decode()
     assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
 
 
 def test_a_bad_postcode_is_refused_beside_the_field_keeping_the_name(client_for, amara):
-    page = client_for(amara).get("/children/", {"q": "Tobias", "postcode": "XX"}).content.decode()
+    response = client_for(amara).post("/children/", {"q": "Tobias", "postcode": "XX"})
+    page = response.content.decode()
+    assert response.status_code == 200
     assert "Enter a real UK postcode" in page
     assert 'value="Tobias"' in page
 
 
 def test_people_without_child_roles_cannot_search(client_for, sam, alex):
     for who in (sam, alex):
-        assert client_for(who).get("/children/", {"q": "x"}).status_code == 403
+        client = client_for(who)
+        assert client.post("/children/", {"q": "x"}).status_code == 403
+        assert client.get("/children/").status_code == 403
 
 
 def test_search_queries_are_bounded(client_for, amara, django_assert_max_num_queries):
@@ -97,8 +138,9 @@ def test_search_queries_are_bounded(client_for, amara, django_assert_max_num_que
         if n % 3 == 0:
             involve(amara, child)
     client = client_for(amara)
-    with django_assert_max_num_queries(14):
-        response = client.get("/children/", {"q": "Jonathan Fairweather"})
+    posted = client.post("/children/", {"q": "Jonathan Fairweather", "postcode": "SE13 6LH"})
+    with django_assert_max_num_queries(15):
+        response = client.get(posted["Location"])
     assert response.status_code == 200
     assert response.content.decode().count("Fairweather</a>") >= 50
 
@@ -116,8 +158,7 @@ def test_a_merged_records_reference_leads_to_the_kept_record(client_for, amara):
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 302  # the card follows the merge
     assert client.get(f"/children/{merged.pk}/", follow=True).context["child"] == kept
-    page = client.get("/children/", {"q": merged.lisa_ref}).content.decode()
-    assert kept.lisa_ref in page
+    assert shown(search(client, q=merged.lisa_ref)) == [kept.pk]
 
 
 def test_the_search_page_lists_the_children_you_work_with(client_for, amara, daniel):
@@ -130,3 +171,335 @@ def test_the_search_page_lists_the_children_you_work_with(client_for, amara, dan
     assert event.detail["shown"] == [mine.lisa_ref]
     page = client_for(daniel).get("/children/").content.decode()
     assert "Winifred" not in page
+
+
+# --- the terms stay on the server -----------------------------------------------------------
+
+
+def test_the_search_form_posts_and_carries_no_token_in_an_address(client_for, amara):
+    page = client_for(amara).get("/children/").content.decode()
+    form = re.search(r'<form method="(\w+)" action="/children/"[^>]*>(.*?)</form>', page, re.S)
+    assert form is not None and form.group(1) == "post"
+    assert 'name="csrfmiddlewaretoken"' in form.group(2)
+
+
+def test_a_search_redirects_to_an_opaque_address_that_shows_the_results(client_for, amara):
+    child = make_child(
+        forenames="Jonathan",
+        surname="Fairweather",
+        date_of_birth=dt.date(2015, 3, 2),
+        postcode="SE4 1AA",
+        nhs_number="9434765919",
+    )
+    client = client_for(amara)
+    for terms in (
+        {"q": "Jonathan Fairweather"},
+        {"q": "Fairweather 2/3/2015"},
+        {"q": "se4 1aa"},
+        {"q": "943 476 5919"},
+        {"q": "Fairweather", "postcode": "SE4 1AA"},
+    ):
+        response = search(client, **terms)
+        assert RESULTS.match(response.redirected_to), response.redirected_to
+        for secret in ("Fairweather", "Jonathan", "2015", "SE4", "1AA", "9434765919", "csrf"):
+            assert secret.lower() not in response.redirected_to.lower()
+        assert shown(response) == [child.pk]
+
+
+def test_the_results_page_holds_the_terms_to_refine_them(client_for, amara):
+    make_child(forenames="Jonathan", surname="Fairweather", date_of_birth=dt.date(2015, 3, 2))
+    client = client_for(amara)
+    response = search(
+        client,
+        q="Fairweather",
+        date_of_birth_0="2",
+        date_of_birth_1="3",
+        date_of_birth_2="2015",
+        postcode="se13 6lh",
+    )
+    page = response.content.decode()
+    assert 'value="Fairweather"' in page
+    assert 'value="2015"' in page
+    assert 'value="SE13 6LH"' in page
+    # Refining is a new search, with an address of its own.
+    refined = search(client, q="Fairweather", postcode="se13 6lh")
+    assert refined.redirected_to != response.redirected_to
+    assert AuditEvent.objects.filter(action=Action.SEARCH, user=amara).count() == 2
+
+
+def test_a_reload_is_not_audited_again(client_for, amara):
+    make_child(forenames="Jonathan", surname="Fairweather")
+    client = client_for(amara)
+    response = search(client, q="Jonathan Fairweather")
+    for _ in range(2):
+        again = client.get(response.redirected_to)
+        assert again.status_code == 200 and len(again.context["matches"]) == 1
+    assert AuditEvent.objects.filter(action=Action.SEARCH, user=amara).count() == 1
+
+
+def test_another_persons_search_or_an_unknown_one_is_not_found(client, client_for, amara, daniel):
+    make_child(forenames="Jonathan", surname="Fairweather")
+    address = search(client_for(amara), q="Jonathan Fairweather").redirected_to
+    other = client_for(daniel)
+    assert other.get(address).status_code == 404
+    assert other.get("/children/?s=not-a-search").status_code == 404
+    assert not AuditEvent.objects.filter(action=Action.SEARCH, user=daniel).exists()
+
+
+def test_terms_in_the_address_search_nothing(client_for, amara):
+    make_child(forenames="Jonathan", surname="Fairweather")
+    response = client_for(amara).get("/children/", {"q": "Jonathan Fairweather"})
+    assert response.status_code == 200
+    assert response.context["matches"] is None
+    assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
+
+
+# --- a shielded household's address ---------------------------------------------------------
+
+HIDDEN_POSTCODE = "SE4 1AA"
+
+
+@pytest.fixture
+def household(db):
+    """A shielded child and an unshielded brother at one address, a neighbour at the same
+    postcode, and a family elsewhere in the district."""
+    family = Family.objects.create()
+    shielded = make_child(
+        forenames="Perpetua",
+        surname="Windlesham",
+        date_of_birth=dt.date(2017, 6, 9),
+        shielded=True,
+        address_line_1="7 Hidden Mews",
+        postcode=HIDDEN_POSTCODE,
+        family=family,
+    )
+    brother = make_child(
+        forenames="Barnaby",
+        surname="Windlesham",
+        date_of_birth=dt.date(2015, 1, 20),
+        address_line_1="7 Hidden Mews",
+        postcode=HIDDEN_POSTCODE,
+        family=family,
+    )
+    neighbour = make_child(forenames="Cressida", surname="Oakhanger", postcode=HIDDEN_POSTCODE)
+    return {"shielded": shielded, "brother": brother, "neighbour": neighbour, "family": family}
+
+
+def test_address_hidden_ids_follows_the_household_in_one_query(
+    household, amara, daniel, helen, morgan, django_assert_num_queries
+):
+    shielded, brother, neighbour = (household[k] for k in ("shielded", "brother", "neighbour"))
+    involve(amara, shielded)
+    involve(helen, brother, role="Class teacher")
+    ids = [shielded.pk, brother.pk, neighbour.pk]
+    with django_assert_num_queries(1):
+        assert rules.address_hidden_ids(daniel, ids) == {shielded.pk, brother.pk}
+    # Involved with the shielded child: the household's address. Involved with the brother
+    # only: not the address he shares with the shielded child.
+    assert rules.address_hidden_ids(amara, ids) == set()
+    assert rules.address_hidden_ids(helen, ids) == {shielded.pk, brother.pk}
+    with django_assert_num_queries(0):
+        assert rules.address_hidden_ids(morgan, ids) == set()
+    assert rules.address_hidden_ids(None, ids) == {shielded.pk, brother.pk}
+    # The same answers as the rule for one child.
+    for user in (amara, daniel, helen, morgan):
+        for child in (shielded, brother, neighbour):
+            hidden = child.pk in rules.address_hidden_ids(user, [child.pk])
+            assert hidden == (not rules.can_see_address(user, child)), (user, child)
+
+
+def test_an_ended_involvement_no_longer_shows_the_address(household, amara):
+    from django.utils import timezone
+
+    involvement = involve(amara, household["shielded"])
+    assert rules.address_hidden_ids(amara, [household["brother"].pk]) == set()
+    involvement.ended_at = timezone.now()
+    involvement.save()
+    assert rules.address_hidden_ids(amara, [household["brother"].pk]) == {household["brother"].pk}
+
+
+def test_a_postcode_search_leaves_out_a_shielded_household(client_for, household, daniel):
+    response = search(client_for(daniel), q=HIDDEN_POSTCODE)
+    assert shown(response) == [household["neighbour"].pk]
+    page = response.content.decode()
+    assert "Windlesham" not in page
+    event = AuditEvent.objects.get(action=Action.SEARCH, user=daniel)
+    assert event.detail["shown"] == [household["neighbour"].lisa_ref]
+
+
+@pytest.mark.parametrize("who", ["morgan", "amara"])
+def test_the_central_team_and_those_involved_find_the_household_by_postcode(
+    client_for, household, personas, who
+):
+    involve(personas["amara"], household["shielded"])
+    response = search(client_for(personas[who]), q=HIDDEN_POSTCODE)
+    assert set(shown(response)) == {household[k].pk for k in ("shielded", "brother", "neighbour")}
+    assert reasons_of(response, household["shielded"]) == ["same postcode"]
+
+
+def test_involvement_with_a_brother_alone_does_not_find_the_household_by_postcode(
+    client_for, household, helen
+):
+    involve(helen, household["brother"], role="Class teacher")
+    assert shown(search(client_for(helen), q=HIDDEN_POSTCODE)) == [household["neighbour"].pk]
+
+
+def test_the_district_fallback_does_not_tell_a_shielded_household_is_there(
+    client_for, household, daniel, morgan
+):
+    household["neighbour"].postcode = "SE4 2ZZ"
+    household["neighbour"].save()
+    # Nobody daniel may find lives at the postcode: the search widens to the district, as it
+    # would at an empty postcode.
+    response = search(client_for(daniel), q=HIDDEN_POSTCODE)
+    assert shown(response) == [household["neighbour"].pk]
+    assert reasons_of(response, household["neighbour"]) == ["same postcode district (SE4)"]
+    response = search(client_for(morgan), q=HIDDEN_POSTCODE)
+    assert set(shown(response)) == {household["shielded"].pk, household["brother"].pk}
+
+
+def test_name_and_postcode_give_no_postcode_reason_or_score_for_a_hidden_child(
+    client_for, household, daniel, amara
+):
+    shielded = household["shielded"]
+    client = client_for(daniel)
+    with_postcode = search(client, q=f"Perpetua Windlesham {HIDDEN_POSTCODE}")
+    without = search(client, q="Perpetua Windlesham")
+    assert shielded.pk in shown(with_postcode)
+    reasons = reasons_of(with_postcode, shielded)
+    assert not any("postcode" in reason for reason in reasons)
+    score = next(m.score for m in with_postcode.context["matches"] if m.child.pk == shielded.pk)
+    assert score == next(m.score for m in without.context["matches"] if m.child.pk == shielded.pk)
+    assert "postcode" not in with_postcode.content.decode().split("search-results")[1].lower()
+    # The same search by someone involved with her says why.
+    involve(amara, shielded)
+    response = search(client_for(amara), q=f"Perpetua Windlesham {HIDDEN_POSTCODE}")
+    assert "same postcode" in reasons_of(response, shielded)
+
+
+def test_a_district_narrowing_a_name_search_leaves_out_a_hidden_child_wherever_it_lives(
+    client_for, household, daniel, amara
+):
+    shielded, brother = household["shielded"], household["brother"]
+    near = make_child(forenames="Ignatius", surname="Windlesham", postcode="SE4 2ZZ")
+    # One word and a postcode: the children of that district whose address daniel may see;
+    # the shielded household neither inside nor outside it, so the answer tells nothing.
+    inside = search(client_for(daniel), q="Windlesham SE4 1AB")
+    outside = search(client_for(daniel), q="Windlesham SE9 1AA")
+    assert shown(inside) == [near.pk]
+    assert shown(outside) == []
+    # By name alone daniel finds them all: it is the address that must not find them.
+    assert set(shown(search(client_for(daniel), q="Windlesham"))) == {
+        shielded.pk,
+        brother.pk,
+        near.pk,
+    }
+    # Someone who may see the address gets the district as it is.
+    involve(amara, shielded)
+    assert set(shown(search(client_for(amara), q="Windlesham SE4 1AB"))) == {
+        shielded.pk,
+        brother.pk,
+        near.pk,
+    }
+    assert shown(search(client_for(amara), q="Windlesham SE9 1AA")) == []
+
+
+def test_a_date_of_birth_and_postcode_search_leaves_out_a_hidden_child(
+    client_for, household, daniel, morgan
+):
+    shielded = household["shielded"]
+    terms = {"date_of_birth_0": "9", "date_of_birth_1": "6", "date_of_birth_2": "2017"}
+    for postcode in ("SE4 1AB", "SE9 1AA"):
+        assert shown(search(client_for(daniel), postcode=postcode, **terms)) == []
+    assert shown(search(client_for(daniel), **terms)) == [shielded.pk]
+    response = search(client_for(morgan), postcode="SE4 1AB", **terms)
+    assert shown(response) == [shielded.pk]
+    assert reasons_of(response, shielded) == ["same date of birth", "same postcode district (SE4)"]
+    assert shown(search(client_for(morgan), postcode="SE9 1AA", **terms)) == []
+
+
+def test_without_a_person_no_shielded_address_counts(household):
+    assert [m.child.pk for m in search_children(HIDDEN_POSTCODE)] == [household["neighbour"].pk]
+
+
+# --- the duplicate check --------------------------------------------------------------------
+
+
+def new_child(**overrides) -> dict:
+    data = {
+        "forenames": "Perpetua",
+        "surname": "Windlesham",
+        "other_names": "",
+        "date_of_birth_0": "9",
+        "date_of_birth_1": "6",
+        "date_of_birth_2": "2017",
+        "gender": "female",
+        "address_line_1": "7 Hidden Mews",
+        "address_line_2": "",
+        "town": "London",
+        "postcode": HIDDEN_POSTCODE,
+        "nhs_number": "",
+        "upn": "",
+        "school": "",
+        "first_language": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_duplicate_check_says_only_ask_the_lisa_team_for_a_hidden_child(
+    client_for, household, daniel
+):
+    shielded = household["shielded"]
+    response = client_for(daniel).post("/children/new/", new_child(forenames="Perpetual"))
+    assert response.status_code == 200
+    likely = {m.child.pk: m for m in response.context["likely"]}
+    assert likely[shielded.pk].reasons == [ASK_THE_LISA_TEAM]
+    page = response.content.decode()
+    assert "Possible match — ask the LISA team" in page
+    table = page.split("Possible matches")[1].split("</table>")[0]
+    assert "postcode" not in table.lower() and HIDDEN_POSTCODE not in table
+
+
+def test_the_duplicate_check_explains_itself_to_those_who_may_see_the_address(
+    client_for, household, amara
+):
+    involve(amara, household["shielded"])
+    response = client_for(amara).post("/children/new/", new_child(forenames="Perpetual"))
+    reasons = {m.child.pk: m.reasons for m in response.context["likely"]}
+    assert "same postcode" in reasons[household["shielded"].pk]
+    assert "Possible match — ask the LISA team" not in response.content.decode()
+
+
+def test_whether_a_hidden_child_is_a_possible_match_does_not_depend_on_the_address(household):
+    shielded = household["shielded"]
+    twin_at_same_place = {"forenames": "Octavia", "surname": "Brightwell"}
+    at_home = likely_duplicates(
+        **twin_at_same_place, date_of_birth=shielded.date_of_birth, postcode=HIDDEN_POSTCODE
+    )[1]
+    elsewhere = likely_duplicates(
+        **twin_at_same_place, date_of_birth=shielded.date_of_birth, postcode="N1 9GU"
+    )[1]
+    for likely in (at_home, elsewhere):
+        assert [(m.child.pk, m.reasons, m.score) for m in likely] == [
+            (shielded.pk, [ASK_THE_LISA_TEAM], 50.0)
+        ]
+
+
+def test_a_visible_child_born_the_same_day_at_the_same_place_is_still_shown(
+    client_for, household, daniel
+):
+    neighbour = household["neighbour"]
+    response = client_for(daniel).post(
+        "/children/new/",
+        new_child(
+            forenames="Octavia",
+            surname="Brightwell",
+            date_of_birth_0=str(neighbour.date_of_birth.day),
+            date_of_birth_1=str(neighbour.date_of_birth.month),
+            date_of_birth_2=str(neighbour.date_of_birth.year),
+        ),
+    )
+    reasons = {m.child.pk: m.reasons for m in response.context["likely"]}
+    assert reasons[neighbour.pk] == ["same date of birth", "same postcode"]
+    assert household["shielded"].pk not in reasons

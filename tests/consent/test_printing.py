@@ -19,15 +19,12 @@ from consent import text
 from consent.models import Kind
 from lisa.pdf import _static_file
 from tests.consent.test_records import parent_agreement
+from tests.helpers import pdf_text
 
 # Shaping joins and reorders the letters of these scripts, so a PDF's text layer cannot give
 # them back exactly; that they are printed is shown by the fonts instead (below).
 SHAPED = {"bn", "ur", "pa", "gu", "hi"}
 FONTS_TEMPLATE = Path(settings.BASE_DIR) / "templates" / "consent" / "pdf" / "_fonts.html"
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def flat(value: str) -> str:

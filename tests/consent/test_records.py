@@ -142,7 +142,8 @@ class TestYoungPersonAgreement:
 
 
 class TestDatabaseInvariants:
-    def _row(self, amara, child, **fields):
+    def _row(self, amara, child, constraint, **fields):
+        """The row is refused, by the named constraint (the others all hold for it)."""
         values = {
             "child": child,
             "kind": Kind.PARENT_CARER,
@@ -153,26 +154,40 @@ class TestDatabaseInvariants:
             "created_by": amara,
         }
         values.update(fields)
-        with pytest.raises(IntegrityError), transaction.atomic():
+        with (
+            pytest.raises(IntegrityError, match=f'check constraint "{constraint}"'),
+            transaction.atomic(),
+        ):
             Agreement.objects.create(**values)
 
     def test_a_parent_carer_agreement_needs_a_parent(self, amara, child):
-        self._row(amara, child)
+        self._row(amara, child, "agreement_given_by_matches_kind")
 
     def test_a_young_person_agreement_needs_the_assessment(self, amara, child):
-        self._row(amara, child, kind=Kind.YOUNG_PERSON)
+        self._row(
+            amara, child, "agreement_young_person_understanding_assessed", kind=Kind.YOUNG_PERSON
+        )
 
     def test_a_copy_must_be_dated(self, amara, child, mother):
-        self._row(amara, child, parent=mother, copy_to_child=True)
+        self._row(amara, child, "agreement_copy_to_child_dated", parent=mother, copy_to_child=True)
 
     def test_a_withdrawal_must_say_who_and_how(self, amara, child, mother):
-        self._row(amara, child, parent=mother, withdrawn_on=dt.date(2026, 6, 1))
+        self._row(
+            amara,
+            child,
+            "agreement_withdrawal_complete",
+            parent=mother,
+            withdrawn_on=dt.date(2026, 6, 1),
+        )
 
     def test_entered_in_error_needs_a_reason(self, amara, child, mother):
-        self._row(amara, child, parent=mother, entered_in_error=True)
+        self._row(amara, child, "agreement_error_has_reason", parent=mother, entered_in_error=True)
 
     def test_a_sharing_decision_needs_a_known_ground(self, amara, child):
-        with pytest.raises(IntegrityError), transaction.atomic():
+        with (
+            pytest.raises(IntegrityError, match='check constraint "sharing_ground_known"'),
+            transaction.atomic(),
+        ):
             SharingDecision.objects.create(
                 child=child,
                 ground="because",

@@ -80,15 +80,22 @@ class TestFreeText:
         assert found.index("Parenting Group for Dads") < found.index("Health Visiting Clinic")
         assert "Forest Hill Youth Club" not in found
 
-    def test_no_results_page_offers_suggestions(self, client, services):
+    def test_no_results_page_offers_suggestions(self, client, services, categories):
         response = client.get(PUBLIC, {"q": "Speach", "free": "on"})
         body = response.content.decode()
         assert names(response) == []
         assert "No services match" in body
         assert "check the spelling" in body
-        # A near category, and a way to drop the filter.
-        assert "Speech and language" in body
-        assert "remove the filter" in body
+        # A near category (every category's name is on the page anyway, in the filter and the
+        # browse list, so look for the suggestion itself), and a way to drop the filter.
+        speech = categories["speech"]
+        assert [c.name for c in response.context["suggestions"]["categories"]][0] == speech.name
+        assert (
+            "look at services in the category "
+            f'<a class="govuk-link" href="{PUBLIC}?category={speech.pk}">Speech and language</a>'
+        ) in body
+        assert response.context["suggestions"]["remove"] == [("Free only", "?q=Speach")]
+        assert '<a class="govuk-link" href="?q=Speach">remove the filter ‘Free only’</a>' in body
 
     def test_practitioner_searches_are_audited_with_their_terms(self, client_for, amara, services):
         client_for(amara).get(SEARCH, {"q": "food", "free": "on"})
@@ -223,12 +230,24 @@ def test_the_language_filter_follows_saved_changes(
 
 
 @pytest.mark.django_db
-def test_public_pages_say_nothing_about_editors_or_users(client, services, sam):
-    for url in (PUBLIC, reverse("directory:public-service", args=[services["parenting"].pk])):
+def test_public_pages_say_nothing_about_editors_or_users(client, client_for, services, sam):
+    parenting = services["parenting"]
+    history = reverse("directory:service-history", args=[parenting.pk])
+    public_urls = (PUBLIC, reverse("directory:public-service", args=[parenting.pk]))
+    for url in public_urls:
         html = client.get(url).content.decode()
+        assert "Bumps and Babies Parenting Group" in html
         assert "Sam" not in html and "sam.taylor" not in html
-        assert "Signed in as" not in html
+    # Sam keeps this entry: its signed-in page offers him the editing controls...
+    editor = client_for(sam)
+    own = editor.get(reverse("directory:service", args=[parenting.pk])).content.decode()
+    assert "Change this entry" in own and history in own
+    # ...but its public pages do not, even to him.
+    for url in public_urls:
+        html = editor.get(url).content.decode()
+        assert "Bumps and Babies Parenting Group" in html
         assert "Change this entry" not in html
+        assert history not in html
 
 
 @pytest.mark.django_db

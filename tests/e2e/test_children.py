@@ -50,10 +50,16 @@ def form_group(page, label: str):
 
 
 def search_for(page, name: str, day: dt.date | None = None) -> None:
+    """Search by the form: it is posted, and the results page's address carries only an opaque
+    id, never the name or date of birth searched for."""
     page.get_by_label("Name, LISA reference, NHS number, UPN or postcode").fill(name)
     if day:
         fill_date(page, "Date of birth", day)
     submit(page, page.get_by_role("button", name="Search"))
+    expect(page).to_have_url(re.compile(r"/children/\?s=[A-Za-z0-9_-]{20,}$"))
+    expect(page.get_by_label("Name, LISA reference, NHS number, UPN or postcode")).to_have_value(
+        name
+    )
 
 
 def test_a_child_is_added_a_teacher_breaks_glass_and_the_central_team_reviews_it(page, personas):

@@ -62,3 +62,60 @@ def test_a_refused_fetch_in_a_template_does_not_read_the_file(tmp_path, settings
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "root:" not in text
     assert "PDF rendering may not fetch file URLs" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static//etc/passwd",  # the static root joined with an absolute path is that path
+        "/static/%2Fetc%2Fpasswd",
+        "/static/govuk/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/static/%5C..%5C..%5Cetc%5Cpasswd",
+        "/static/govuk/%00.svg",
+    ],
+)
+def test_the_fetcher_refuses_absolute_and_escaping_paths(path):
+    with pytest.raises(FetchRefused):
+        StaticOnlyURLFetcher().fetch("https://lisa.invalid" + path)
+
+
+@pytest.fixture
+def secret_outside(tmp_path):
+    secret = tmp_path / "outside" / "secret.css"
+    secret.parent.mkdir()
+    secret.write_text("body { content: 'server secret' }")
+    return secret
+
+
+def test_a_symlink_in_a_static_folder_that_points_outside_is_refused(
+    tmp_path, settings, secret_outside
+):
+    from django.contrib.staticfiles import finders
+
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "own.css").write_text("p { color: black }")
+    (static / "leak.css").symlink_to(secret_outside)
+    settings.STATICFILES_DIRS = [("extra", static)]
+    finders.get_finder.cache_clear()
+    try:
+        fetcher = StaticOnlyURLFetcher()
+        assert b"color: black" in fetcher.fetch("https://lisa.invalid/static/extra/own.css").read()
+        with pytest.raises(FetchRefused):
+            fetcher.fetch("https://lisa.invalid/static/extra/leak.css")
+    finally:
+        finders.get_finder.cache_clear()
+
+
+def test_a_symlink_in_the_collected_static_root_that_points_outside_is_refused(
+    tmp_path, settings, secret_outside
+):
+    root = tmp_path / "collected"
+    root.mkdir()
+    (root / "kept.css").write_text("p { color: black }")
+    (root / "leak.css").symlink_to(secret_outside)
+    settings.STATIC_ROOT = root
+    fetcher = StaticOnlyURLFetcher()
+    assert b"color: black" in fetcher.fetch("https://lisa.invalid/static/kept.css").read()
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("https://lisa.invalid/static/leak.css")

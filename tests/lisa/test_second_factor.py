@@ -10,6 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action, AuditEvent
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,8 @@ def test_a_verified_person_moves_to_a_new_phone(client_for, amara, amara_device)
     assert "<svg" in page
     key = client.session["lisa_new_second_factor_key"]
     new = TOTPDevice(user=amara, key=key)
-    assert (
-        client.post("/account/two-step-verification/", {"code": code_for(new)}).status_code == 302
+    response = client.post(
+        "/account/two-step-verification/", {"code": code_for(new), "password": PASSWORD}
     )
+    assert response.status_code == 302
     assert TOTPDevice.objects.get(user=amara).key == key

@@ -16,14 +16,24 @@ from lisa.models import Agency, Role, User
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_production_settings_pass_the_deployment_checks():
+def test_production_settings_pass_the_deployment_checks(django_db_setup):
+    from django.db import connection
+
     env = {
         **os.environ,
         "LISA_ENV": "production",
         "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-production-key-for-the-check-only",
         "DJANGO_ALLOWED_HOSTS": "lisa.example.org",
-        "DATABASE_URL": settings.DATABASE_URL,
     }
+    if settings.EMBEDDED_DATABASE:
+        # As in production: the application's own role, on the test database.
+        from lisa import embedded_db
+
+        base = embedded_db.url("app").rsplit("/", 1)[0]
+        env["DATABASE_URL"] = f"{base}/{connection.settings_dict['NAME']}"
+    else:
+        # Elsewhere the test run's role is whatever DATABASE_URL gives (tests/audit covers it).
+        env.update({"DATABASE_URL": settings.DATABASE_URL, "LISA_DB_ROLE": "owner"})
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -90,6 +100,60 @@ def test_embedded_database_is_private_and_reused():
     assert oct(embedded_db.PASSWORD_FILE.stat().st_mode & 0o777) == "0o600"
     assert embedded_db.start(quiet=True) == embedded_db.start(quiet=True)
     assert "@127.0.0.1:" in embedded_db.url()
+
+
+@pytest.mark.skipif(not settings.EMBEDDED_DATABASE, reason="DATABASE_URL points elsewhere")
+def test_embedded_database_has_an_owner_and_an_application_role():
+    import psycopg
+
+    from lisa import embedded_db
+
+    for role in ("owner", "app"):
+        assert oct(embedded_db.PASSWORD_FILES[role].stat().st_mode & 0o777) == "0o600"
+    assert embedded_db.url("app").startswith("postgres://lisa_app:")
+    assert embedded_db.url("owner").startswith("postgres://lisa_owner:")
+    with psycopg.connect(embedded_db.url("superuser")) as conn:
+        roles = dict(
+            conn.execute(
+                "SELECT rolname, rolsuper FROM pg_roles WHERE rolname IN ('lisa_owner', 'lisa_app')"
+            ).fetchall()
+        )
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'lisa'"
+        ).fetchone()[0]
+        owned_by_superuser = conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+            "AND relowner = current_user::regrole"
+        ).fetchone()[0]
+    assert roles == {"lisa_owner": False, "lisa_app": False}
+    assert owner == "lisa_owner"
+    assert owned_by_superuser == 0
+
+
+@pytest.mark.skipif(not settings.EMBEDDED_DATABASE, reason="DATABASE_URL points elsewhere")
+def test_a_cluster_made_by_the_superuser_alone_is_handed_to_the_owner():
+    """Older LISA made everything as the superuser: on start the tables go to the owner."""
+    import psycopg
+
+    from lisa import embedded_db
+
+    with psycopg.connect(embedded_db.url("superuser")) as conn:
+        conn.execute("CREATE TABLE lisa_upgrade_probe_a (id serial PRIMARY KEY)")
+        conn.commit()
+        try:
+            assert embedded_db.start(quiet=True)
+            owner = conn.execute(
+                "SELECT pg_get_userbyid(relowner) FROM pg_class "
+                "WHERE relname = 'lisa_upgrade_probe_a'"
+            ).fetchone()[0]
+            may_write = conn.execute(
+                "SELECT has_table_privilege('lisa_app', 'lisa_upgrade_probe_a', 'UPDATE')"
+            ).fetchone()[0]
+        finally:
+            conn.execute("DROP TABLE lisa_upgrade_probe_a")
+            conn.commit()
+    assert owner == "lisa_owner"
+    assert may_write
 
 
 def test_security_headers_and_content_security_policy(client, db):

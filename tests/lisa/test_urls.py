@@ -98,6 +98,10 @@ def test_a_view_without_a_rule_is_refused(rf, db):
 @pytest.mark.django_db
 def test_public_pages_answer_anonymous_users(client):
     assert client.get("/health/").json() == {"status": "ok"}
-    assert "Accessibility statement" in client.get("/accessibility/").content.decode()
+    accessibility = client.get("/accessibility/")
+    assert accessibility.status_code == 200
+    # The heading and the enforcement section belong to this page alone (the footer only links).
+    assert "Accessibility statement for LISA" in accessibility.content.decode()
+    assert "Enforcement procedure" in accessibility.content.decode()
     assert client.get("/sign-in/").status_code == 200
     assert client.get("/forgotten-password/").status_code == 200

@@ -39,9 +39,21 @@ class TestAccess:
         assert event.path == "/users/"
 
     def test_designated_officer_sees_only_their_own_agency(self, client_for, personas):
-        page = client_for(personas["priya"]).get("/users/").content.decode()
-        assert "Amara" in page and "Priya" in page
-        assert "Daniel" not in page and "Morgan" not in page
+        response = client_for(personas["priya"]).get("/users/")
+        page = response.content.decode()
+        # "Signed in as Priya Shah" is on every page: look at the rows of the list itself.
+        listed = {person.username for person in response.context["page"].object_list}
+        assert listed == {
+            person.username
+            for person in personas.values()
+            if person.agency_id == personas["priya"].agency_id
+        }
+        assert {"amara.okafor", "priya.shah"} <= listed
+        for who in ("amara", "priya"):
+            assert f'href="/users/{personas[who].pk}/">{personas[who]}</a>' in page
+        for who in ("daniel", "morgan"):
+            assert f'href="/users/{personas[who].pk}/"' not in page
+            assert personas[who].username not in page
 
     def test_designated_officer_cannot_open_another_agencys_user(self, client_for, personas):
         client = client_for(personas["priya"])
@@ -110,7 +122,12 @@ class TestCreate:
         officer = client_for(priya)
         response = officer.post(
             f"/users/{chloe.pk}/training/",
-            {"training_date_0": "3", "training_date_1": "11", "training_date_2": "2026"},
+            {
+                "training_date_0": "3",
+                "training_date_1": "11",
+                "training_date_2": "2026",
+                "version": chloe.updated_at.isoformat(),
+            },
         )
         assert response.status_code == 302
         client.logout()

@@ -22,6 +22,7 @@ from django.test import RequestFactory
 
 from directory.areas import BOROUGH_DISTRICTS, WARDS, parse_postcode
 from directory.demo import CATEGORIES
+from directory.history import bulk_create_with_history, log_m2m_added
 from directory.models import (
     LANGUAGES,
     Category,
@@ -62,9 +63,13 @@ def _invent(count: int, rng: random.Random) -> int:
             name=name, defaults={"description": description}
         )
         categories.append(category)
-    organisations = Organisation.objects.bulk_create(
-        Organisation(name=f"Benchmark organisation {n:03}", description="Invented")
-        for n in range(max(1, count // 100))
+    # Bulk inserts, each with its field history written in bulk as well (as an import would).
+    organisations = bulk_create_with_history(
+        Organisation,
+        [
+            Organisation(name=f"Benchmark organisation {n:03}", description="Invented")
+            for n in range(max(1, count // 100))
+        ],
     )
     services = []
     chosen_categories = []
@@ -103,7 +108,7 @@ def _invent(count: int, rng: random.Random) -> int:
     for service in services:
         if not service.is_free:
             service.charges = "£2 a session"
-    services = Service.objects.bulk_create(services, batch_size=1000)
+    services = bulk_create_with_history(Service, services, batch_size=1000)
     through = Service.categories.through
     through.objects.bulk_create(
         (
@@ -113,6 +118,7 @@ def _invent(count: int, rng: random.Random) -> int:
         ),
         batch_size=5000,
     )
+    log_m2m_added("categories", zip(services, chosen_categories, strict=True))
     sessions = []
     for service in services:
         for day in rng.sample(range(7), rng.randint(1, 5)):
@@ -125,7 +131,7 @@ def _invent(count: int, rng: random.Random) -> int:
                     closes_at=dt.time(start + rng.choice([1, 2, 3])),
                 )
             )
-    OpeningSession.objects.bulk_create(sessions, batch_size=5000)
+    bulk_create_with_history(OpeningSession, sessions, batch_size=5000)
     with connection.cursor() as cursor:
         for table in ("service", "service_categories", "openingsession"):
             cursor.execute(f"ANALYZE directory_{table}")

@@ -1,0 +1,419 @@
+"""One access policy: what this person may see and do with this child.
+
+Every rule about a child's record lives here, once. A :class:`ChildAccess` is made for one user
+and one child (by :func:`children.access.child_for_user`, once per request) and loads its
+*facts* lazily, each in one query at most, and caches them:
+
+    involvements      the child's active involvements, with practitioner and agency
+    household         the other children of the family, each with its active involvements
+    grant             the person's current break-glass grant, if any
+    sensitive_consent whether recorded consent lets sensitive services show
+
+*Rules* combine the facts; each quotes the specification. Views, templates, chronology sources,
+PDFs, exports and messaging ask the same object, so no page re-derives a rule and shielding and
+sensitive-service hiding cannot be forgotten. :func:`child_visible_q` is the same full-record
+rule as SQL, for lists and counts; a parity test holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+
+from lisa.models import CHILD_ROLES, User
+
+# What a reader who may not know of a sensitive service sees in place of its people.
+WITHHELD_PRACTITIONER = "A practitioner"
+WITHHELD_AGENCY = "a partner agency"
+
+
+def works_with_children(user: User) -> bool:
+    """Practitioners, designated officers and the central team work with children's records.
+    Directory editors and system administrators have no routine access to child data."""
+    return bool(user.is_authenticated and user.has_role(*CHILD_ROLES))
+
+
+def consent_to_show_sensitive(child_id: int) -> bool:
+    """ "Involvements with sensitive services … appear only to the central team, to
+    practitioners of that same service, and where consent to show them is recorded": a young
+    person with sufficient understanding decides for themselves; otherwise the parent or carer's
+    current agreement counts. A decision to share without consent never does (it is about
+    specific information, to specific people). One query."""
+    from consent.models import Agreement, Decision, Kind
+
+    latest: dict[str, Agreement] = {}
+    agreements = Agreement.objects.filter(child_id=child_id, entered_in_error=False).only(
+        "kind", "decision", "withdrawn_on", "sufficient_understanding", "signed_on"
+    )
+    for agreement in agreements.order_by("-signed_on", "-pk"):
+        latest.setdefault(agreement.kind, agreement)
+
+    def agrees(agreement) -> bool:
+        return (
+            agreement is not None
+            and agreement.decision == Decision.AGREE
+            and agreement.withdrawn_on is None
+        )
+
+    young_person = latest.get(Kind.YOUNG_PERSON)
+    if young_person is not None and young_person.sufficient_understanding:
+        return agrees(young_person)
+    return agrees(latest.get(Kind.PARENT_CARER))
+
+
+class ChildAccess:
+    """Who may see and do what with ``child``, for ``user``: ask ``can_*`` properties and the
+    ``see_*`` / ``may_*`` methods; never test roles or involvements elsewhere."""
+
+    def __init__(self, user: User, child) -> None:
+        self.user = user
+        self.child = child
+
+    # --- facts (each loaded once) --------------------------------------------------------------
+
+    @cached_property
+    def works_with_children(self) -> bool:
+        return works_with_children(self.user)
+
+    @cached_property
+    def involvements(self) -> list:
+        """The child's active involvements (practitioner and agency loaded)."""
+        from children.models import Involvement
+
+        return list(
+            Involvement.objects.active()
+            .filter(child_id=self.child.pk)
+            .select_related("practitioner", "agency")
+        )
+
+    @cached_property
+    def household(self) -> list:
+        """The other children of the family (merged records left out), each with
+        ``active_involvements``: two queries, or none without a family."""
+        from children.models import Child, Involvement
+
+        if self.child.family_id is None:
+            return []
+        return list(
+            Child.objects.filter(family_id=self.child.family_id, merged_into__isnull=True)
+            .exclude(pk=self.child.pk)
+            .order_by("date_of_birth", "pk")
+            .prefetch_related(
+                Prefetch(
+                    "involvements",
+                    queryset=Involvement.objects.active().select_related("practitioner", "agency"),
+                    to_attr="active_involvements",
+                )
+            )
+        )
+
+    @cached_property
+    def grant(self):
+        """The person's current break-glass grant for this child, or None."""
+        from children.models import BreakGlass
+
+        if not self.works_with_children or self.has_relationship:
+            return None
+        return BreakGlass.objects.current().filter(user=self.user, child_id=self.child.pk).first()
+
+    @cached_property
+    def sensitive_consent(self) -> bool:
+        return consent_to_show_sensitive(self.child.pk)
+
+    # --- rules ---------------------------------------------------------------------------------
+
+    @cached_property
+    def is_involved(self) -> bool:
+        """ "An ended involvement loses full access": only an active involvement counts. It ends
+        when the practitioner ends it, moves agency or is deactivated."""
+        return any(inv.practitioner_id == self.user.pk for inv in self.involvements)
+
+    @cached_property
+    def is_lead(self) -> bool:
+        """The child's lead professional (an active involvement with the lead flag)."""
+        return any(
+            inv.practitioner_id == self.user.pk and inv.lead_professional
+            for inv in self.involvements
+        )
+
+    @cached_property
+    def involved_agency_ids(self) -> set[int]:
+        return {inv.agency_id for inv in self.involvements}
+
+    @cached_property
+    def has_relationship(self) -> bool:
+        """ "Full record (concerns, chronology, meetings, plans, consent, documents): only
+        practitioners with an active involvement with the child, their agency's designated
+        officer, and the central team.\""""
+        user = self.user
+        if not self.works_with_children:
+            return False
+        if user.is_central_team or self.is_involved:
+            return True
+        return (
+            user.is_designated_officer
+            and user.agency_id is not None
+            and user.agency_id in self.involved_agency_ids
+        )
+
+    # Names the templates use.
+    @property
+    def relationship(self) -> bool:
+        return self.has_relationship
+
+    @property
+    def involved(self) -> bool:
+        return self.is_involved
+
+    @cached_property
+    def card(self) -> bool:
+        """ "Index card (any signed-in practitioner)": practitioners, designated officers and the
+        central team."""
+        return self.works_with_children
+
+    @cached_property
+    def full(self) -> bool:
+        """A legitimate relationship, or a break-glass grant that has not yet expired."""
+        return self.has_relationship or self.grant is not None
+
+    @cached_property
+    def edit(self) -> bool:
+        """Changing a child's details, people with parental responsibility and family links:
+        those with a legitimate relationship. Break glass lets a person read, not change."""
+        return self.has_relationship
+
+    @cached_property
+    def shielded_household(self) -> bool:
+        """Shielding is per child, the address per household: when any child of the household
+        is shielded, the household's address is shielded for all of them."""
+        return self.child.shielded or any(sibling.shielded for sibling in self.household)
+
+    @cached_property
+    def address(self) -> bool:
+        """ "The address is left out of the card when the child is shielded (e.g. fleeing
+        domestic abuse); only the central team and involved practitioners see a shielded
+        address." For a shielded household: the central team and the practitioners involved
+        with a shielded child of it — not designated officers, not break glass."""
+        if not self.works_with_children:
+            return False
+        if not self.shielded_household:
+            return True
+        if self.user.is_central_team:
+            return True
+        if self.child.shielded and self.is_involved:
+            return True
+        return any(
+            inv.practitioner_id == self.user.pk
+            for sibling in self.household
+            if sibling.shielded
+            for inv in sibling.active_involvements
+        )
+
+    @cached_property
+    def claim(self) -> bool:
+        """ "I work with this child": a practitioner of an agency, not already involved."""
+        return bool(
+            self.user.is_authenticated
+            and self.user.is_practitioner
+            and self.user.agency_id is not None
+            and not self.is_involved
+        )
+
+    @cached_property
+    def add_involvement(self) -> bool:
+        """ "Involvement starts when a practitioner … is added by the lead professional": the
+        child's lead professional, or the central team."""
+        return self.works_with_children and (self.user.is_central_team or self.is_lead)
+
+    @cached_property
+    def merge(self) -> bool:
+        """ "Duplicates found later can be merged by the central team, with full history kept."""
+        return bool(self.user.is_authenticated and self.user.is_central_team)
+
+    @cached_property
+    def break_glass(self) -> bool:
+        """Any other practitioner (not a directory editor or system administrator) may break
+        glass on a child whose record they cannot otherwise open."""
+        return bool(
+            self.user.is_authenticated and self.user.is_practitioner and not self.has_relationship
+        )
+
+    @cached_property
+    def close_case(self) -> bool:
+        """ "It ends when … the case closes": closing the child's case ends every agency's
+        involvement, so only the lead professional or the central team may do it."""
+        return self.works_with_children and (self.user.is_central_team or self.is_lead)
+
+    # --- sensitive services --------------------------------------------------------------------
+
+    def see_agency(self, agency) -> bool:
+        """Whether an agency's part in this child's life may show: always unless it is a
+        sensitive service; then only to the central team, to that same service, and where
+        consent to show it is recorded."""
+        if agency is None or not agency.sensitive_service:
+            return True
+        if self.user.is_central_team or agency.pk == self.user.agency_id:
+            return True
+        return self.sensitive_consent
+
+    def see_involvement(self, involvement) -> bool:
+        """ "Involvements with sensitive services (sexual health, mental health, substance
+        misuse) appear only to the central team, to practitioners of that same service, and
+        where consent to show them is recorded.\""""
+        return self.see_agency(involvement.agency)
+
+    def author(self, user, agency=None) -> str:
+        """How a person who wrote something about this child is named to the reader: in full,
+        or generalised when their agency is a hidden sensitive service (so neither the name,
+        the team nor the agency tells what is hidden)."""
+        if user is None:
+            return "LISA"
+        agency = agency if agency is not None else getattr(user, "agency", None)
+        if not self.see_agency(agency):
+            return f"{WITHHELD_PRACTITIONER} of {WITHHELD_AGENCY}"
+        return f"{user.get_full_name()}{f', {agency.name}' if agency else ''}"
+
+    def agency_name(self, agency) -> str:
+        if agency is None:
+            return ""
+        return agency.name if self.see_agency(agency) else WITHHELD_AGENCY
+
+    def _with_actions(self, involvements: list) -> list:
+        for inv in involvements:
+            inv.may_end = self.end(inv)
+            inv.may_mark_in_error = self.mark_involvement_in_error(inv)
+        return involvements
+
+    @cached_property
+    def visible_involvements(self) -> list:
+        """The active involvements the reader may see (sensitive services hidden), each with
+        ``may_end`` and ``may_mark_in_error`` for the reader."""
+        return self._with_actions([inv for inv in self.involvements if self.see_involvement(inv)])
+
+    def all_visible_involvements(self) -> list:
+        """Every involvement, ended or entered in error too, for the full record."""
+        from children.models import Involvement
+
+        involvements = (
+            Involvement.objects.filter(child_id=self.child.pk)
+            .select_related("practitioner", "agency")
+            .order_by("-started_on", "-pk")
+        )
+        return self._with_actions([inv for inv in involvements if self.see_involvement(inv)])
+
+    @cached_property
+    def siblings(self) -> list:
+        """The other children of the household, each with ``visible`` (the involvements the
+        reader may see): "so a practitioner sees the practitioners involved with the others in
+        the family". A sibling's sensitive involvements follow that sibling's own consent."""
+        siblings = self.household
+        sensitive = [
+            sibling
+            for sibling in siblings
+            if any(inv.agency.sensitive_service for inv in sibling.active_involvements)
+        ]
+        for sibling in siblings:
+            sibling_access = self.for_sibling(sibling) if sibling in sensitive else self
+            sibling.visible = [
+                inv for inv in sibling.active_involvements if sibling_access.see_involvement(inv)
+            ]
+        return siblings
+
+    def for_sibling(self, sibling) -> ChildAccess:
+        access = ChildAccess(self.user, sibling)
+        return access
+
+    # --- involvements and records --------------------------------------------------------------
+
+    def end(self, involvement) -> bool:
+        """An involvement is ended by the practitioner themselves, by their agency's designated
+        officer, or by the central team."""
+        if not involvement.is_open:
+            return False
+        user = self.user
+        if user.is_central_team or involvement.practitioner_id == user.pk:
+            return True
+        return user.is_designated_officer and involvement.agency_id == user.agency_id
+
+    def mark_involvement_in_error(self, involvement) -> bool:
+        """The practitioner, whoever recorded it, their agency's designated officer or the
+        central team."""
+        if not involvement.is_open:
+            return False
+        user = self.user
+        if user.is_central_team:
+            return True
+        if user.pk in (involvement.practitioner_id, involvement.created_by_id):
+            return True
+        return user.is_designated_officer and involvement.agency_id == user.agency_id
+
+    def mark_in_error(self, obj, *, author_field: str = "raised_by_id") -> bool:
+        """ "Nothing about a child is ever deleted by a user. A wrong entry is marked 'entered
+        in error' with a reason": by the person who wrote it while they still may see the full
+        record, their agency's designated officer, or the central team."""
+        if getattr(obj, "entered_in_error", False) or not self.works_with_children:
+            return False
+        user = self.user
+        if user.is_central_team:
+            return True
+        if getattr(obj, author_field, None) == user.pk and self.has_relationship:
+            return True
+        return (
+            user.is_designated_officer
+            and user.agency_id is not None
+            and user.agency_id == getattr(obj, "agency_id", None)
+        )
+
+    # --- many people at once -------------------------------------------------------------------
+
+    def full_record_users(self, users: Iterable[User]) -> set[int]:
+        """The ids of ``users`` who may see this child's full record now (the same rule as
+        :attr:`full`), in two queries whatever the number of people."""
+        from children.models import BreakGlass
+
+        users = list(users)
+        if not users:
+            return set()
+        practitioners = {inv.practitioner_id for inv in self.involvements}
+        agencies = self.involved_agency_ids
+        grants = set(
+            BreakGlass.objects.current()
+            .filter(child_id=self.child.pk, user__in=[u.pk for u in users])
+            .values_list("user_id", flat=True)
+        )
+        return {
+            user.pk
+            for user in users
+            if works_with_children(user)
+            and (
+                user.is_central_team
+                or user.pk in practitioners
+                or (user.is_designated_officer and user.agency_id in agencies)
+                or user.pk in grants
+            )
+        }
+
+
+def child_visible_q(user: User, prefix: str = "", *, field: str = "child_id") -> Q:
+    """SQL for "no child, or a child whose full record ``user`` may see" (:attr:`ChildAccess.full`),
+    on rows that reach the child through ``prefix`` (e.g. ``"thread__"``)."""
+    from children.models import BreakGlass, Involvement
+
+    if not works_with_children(user):
+        return Q(pk__in=[])
+    if user.is_central_team:
+        return Q()
+    child_ref = OuterRef(f"{prefix}{field}")
+    allowed = Q(**{f"{prefix}{field}__isnull": True}) | Q(
+        Exists(Involvement.objects.active().filter(child_id=child_ref, practitioner_id=user.pk))
+    )
+    if user.is_designated_officer and user.agency_id:
+        allowed |= Q(
+            Exists(
+                Involvement.objects.active().filter(child_id=child_ref, agency_id=user.agency_id)
+            )
+        )
+    allowed |= Q(Exists(BreakGlass.objects.current().filter(child_id=child_ref, user_id=user.pk)))
+    return allowed

@@ -1,0 +1,149 @@
+"""Opening a meeting, a plan or an action: the helpers every meetings view goes through.
+
+A meeting or plan is about one or more children of a household. "Access as the rest of the full
+record": it opens to whoever may see the full record of *any* child discussed (the one access
+policy, :class:`lisa.policy.ChildAccess`, answers for each), and every child shown on the page
+is audited under their own record. The chair, the lead professional and the central team change
+it; an action's owner updates their own action; others read.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+
+from children.access import access_for, audit_view
+from children.models import Child
+from lisa.access import deny
+from lisa.models import User
+from lisa.policy import ChildAccess
+from meetings.models import Meeting, PlanAction, SupportPlan
+
+REFUSAL = (
+    "Only practitioners involved with a child discussed, their agency's designated officer and "
+    "the central team may open this."
+)
+_CHILDREN = Prefetch("children", queryset=Child.objects.select_related("family").order_by("pk"))
+
+
+def _open(request: HttpRequest, record, what: str, *, audit: bool):
+    """Attach ``accesses`` (one access object per child discussed, made once per request) and
+    ``access`` (the first that opens the full record) to ``record``, or refuse."""
+    children = list(record.children.all())
+    accesses = {child.pk: access_for(request, child) for child in children}
+    readable = [child for child in children if accesses[child.pk].full]
+    label = record._meta.label_lower
+    if not readable:
+        deny(
+            request,
+            REFUSAL,
+            object_type=label,
+            object_id=record.pk,
+            child=children[0].pk if children else None,
+        )
+    record.children_list = children
+    record.accesses = accesses
+    record.access = accesses[readable[0].pk]
+    for child in readable:
+        grant = accesses[child.pk].grant
+        if grant is not None:
+            request.__dict__.setdefault("_lisa_grants", {})[child.pk] = grant
+            request.lisa_break_glass_grant = grant
+    if audit and request.method in ("GET", "HEAD"):
+        for child in children:
+            audit_view(request, child, what, **{label.split(".")[1]: record.pk})
+    return record
+
+
+def meeting_for_user(request: HttpRequest, pk: int, *, audit: bool = True) -> Meeting:
+    """The meeting ``pk`` if the person may see the full record of a child discussed; 404 when
+    there is no such meeting, 403 (audited) when the person may not."""
+    meeting = (
+        Meeting.objects.select_related(
+            "chair", "chair__agency", "location", "plan", "plan__lead", "created_by"
+        )
+        .prefetch_related(_CHILDREN)
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        deny(request, "no such meeting", not_found=True, object_type="meetings.meeting")
+    return _open(request, meeting, "meeting", audit=audit)
+
+
+def plan_for_user(request: HttpRequest, pk: int, *, audit: bool = True) -> SupportPlan:
+    """The support plan ``pk``, on the same terms as a meeting."""
+    plan = (
+        SupportPlan.objects.select_related("lead", "lead__agency")
+        .prefetch_related(_CHILDREN)
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None:
+        deny(request, "no such support plan", not_found=True, object_type="meetings.supportplan")
+    return _open(request, plan, "support plan", audit=audit)
+
+
+def action_for_user(request: HttpRequest, pk: int, *, audit: bool = True) -> PlanAction:
+    """A plan's action, on the same terms as its plan (``action.plan`` carries the access)."""
+    action = (
+        PlanAction.objects.select_related("owner", "owner_parent", "owner_young_person", "service")
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        deny(request, "no such action", not_found=True, object_type="meetings.planaction")
+    action.plan = plan_for_user(request, action.plan_id, audit=audit)
+    return action
+
+
+# --- who may change what -------------------------------------------------------------------
+
+
+def _lead_of_any(accesses: dict[int, ChildAccess]) -> bool:
+    return any(access.is_lead for access in accesses.values())
+
+
+def _accesses(user: User, children) -> dict[int, ChildAccess]:
+    return {child.pk: ChildAccess(user, child) for child in children}
+
+
+def may_change_meeting(user: User, meeting: Meeting, accesses=None) -> bool:
+    """ "The chair, the lead professional and the central team change the meeting and plan":
+    each while they have a legitimate relationship with a child discussed (break glass lets a
+    person read, not change)."""
+    if meeting.entered_in_error or not user.is_authenticated:
+        return False
+    accesses = accesses if accesses is not None else _accesses(user, meeting.children.all())
+    if not any(access.edit for access in accesses.values()):
+        return False
+    if user.is_central_team or meeting.chair_id == user.pk:
+        return True
+    if meeting.plan_id and meeting.plan.lead_id == user.pk:
+        return True
+    return _lead_of_any(accesses)
+
+
+def may_change_plan(user: User, plan: SupportPlan, accesses=None) -> bool:
+    """The plan's lead professional, the chair of one of its meetings, the lead professional
+    of a child in it, or the central team — with a legitimate relationship to a child of it."""
+    if plan.entered_in_error or not user.is_authenticated:
+        return False
+    accesses = accesses if accesses is not None else _accesses(user, plan.children.all())
+    if not any(access.edit for access in accesses.values()):
+        return False
+    if user.is_central_team or plan.lead_id == user.pk or _lead_of_any(accesses):
+        return True
+    return plan.meetings.filter(chair_id=user.pk, entered_in_error=False).exists()
+
+
+def may_update_action(user: User, action: PlanAction, accesses=None) -> bool:
+    """ "Each action owner updates their own actions between meetings; the lead and chair
+    update any.\""""
+    plan = action.plan
+    accesses = accesses if accesses is not None else _accesses(user, plan.children.all())
+    if action.entered_in_error or not plan.is_open:
+        return False
+    if action.owner_id == user.pk and any(access.edit for access in accesses.values()):
+        return True
+    return may_change_plan(user, plan, accesses)

@@ -1,0 +1,701 @@
+"""Every change to a meeting, a lead appointment or a support plan goes through these functions.
+
+Each is one transaction that checks the rule (meetings/access.py, meetings/rules.py), validates,
+saves and writes one audit event for every child concerned. Changes to an existing record carry
+its version token: the second of two concurrent saves is refused with the other person's values
+(:class:`~lisa.actions.ConcurrentEditError`). Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from children.actions import add_involvement
+from children.models import Child, HowBegan, ParentalResponsibility
+from children.rules import access as child_access
+from concerns.models import Concern
+from directory.models import Location, Service
+from lisa.actions import ConcurrentEditError
+from lisa.models import Agency, User
+from lisa.versioning import check_version
+from meetings import access as meeting_access
+from meetings import rules
+from meetings.models import (
+    ActionStatus,
+    Attendance,
+    ClosureReason,
+    Decision,
+    HeadlineOutcome,
+    Invitee,
+    InviteeKind,
+    LeadAppointment,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    OwnerKind,
+    PlanAction,
+    PlanOutcome,
+    PlanStatus,
+    ProgressNote,
+    SupportPlan,
+)
+from messaging.notifications import notify
+
+__all__ = ["ConcurrentEditError"]
+
+
+@dataclass
+class Outsider:
+    """Someone without a LISA account invited to a meeting."""
+
+    name: str
+    role: str = ""
+    organisation: str = ""
+    contact: str = ""
+
+
+def _audit(request, action: str, obj, children: Iterable[Child], **detail) -> None:
+    for child in children:
+        record(request, action, obj=obj, child=child, detail=detail)
+
+
+def _accesses(user: User, children: Iterable[Child]) -> dict:
+    return {child.pk: child_access(user, child) for child in children}
+
+
+def _practitioner_role(user: User) -> str:
+    return user.job_title or "Practitioner"
+
+
+def _check_practitioner(user: User | None, field: str, message: str) -> None:
+    if user is None or not (user.is_active and user.is_practitioner and user.agency_id):
+        raise ValidationError({field: message})
+
+
+# --- arranging --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def arrange_meeting(
+    *,
+    request: HttpRequest,
+    by: User,
+    children: Iterable[Child],
+    kind: str,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    venue: str = "",
+    location: Location | None = None,
+    joining: str,
+    joining_details: str = "",
+    chair: User,
+    concerns: Iterable[Concern] = (),
+    practitioners: Iterable[User] = (),
+    parents: Iterable[ParentalResponsibility] = (),
+    young_people: Iterable[Child] = (),
+    young_person_not_invited_reason: str = "",
+    outsiders: Iterable[Outsider] = (),
+    prepared_on: dt.date | None = None,
+    prepared_by: str = "",
+    parent_told_of_sharing: bool = False,
+    plan: SupportPlan | None = None,
+) -> Meeting:
+    """Arrange a Family Support Meeting about one or more children of a household.
+
+    The chair (by default the practitioner who raised the concern, handbook FAQ 6) and every
+    invited practitioner become involved with each child ("named in a meeting or plan") and are
+    told there is something new in LISA; the email carries a link and nothing else."""
+    children = list(children)
+    rules.check_one_household(children)
+    if not all(child_access(by, child).edit for child in children):
+        raise PermissionDenied(
+            "Only those working with every child discussed, or the central team, may arrange a "
+            "meeting about them."
+        )
+    errors: dict[str, str] = {}
+    try:
+        _check_practitioner(chair, "chair", "Choose a LISA practitioner to chair the meeting")
+    except ValidationError as error:
+        errors.update({key: value[0] for key, value in error.message_dict.items()})
+    if start_time and end_time and end_time <= start_time:
+        errors["end_time"] = "The meeting must end after it starts"
+    if not venue.strip() and location is None:
+        errors["venue"] = "Enter where the meeting will be held"
+    practitioners = list(dict.fromkeys([chair, *practitioners])) if chair else list(practitioners)
+    if any(not (p.is_active and p.is_practitioner and p.agency_id) for p in practitioners):
+        errors["practitioners"] = "Invite active LISA practitioners only"
+    child_ids = {child.pk for child in children}
+    concerns = list(concerns)
+    if any(concern.child_id not in child_ids for concern in concerns):
+        errors["concerns"] = "Choose concerns about the children discussed"
+    parents = list(parents)
+    if any(parent.child_id not in child_ids or parent.entered_in_error for parent in parents):
+        errors["parents"] = "Choose people with parental responsibility for these children"
+    young_people = list(young_people)
+    if any(young.pk not in child_ids for young in young_people):
+        errors["young_people"] = "Choose from the children discussed"
+    if not young_people and not young_person_not_invited_reason.strip():
+        errors["young_person_not_invited_reason"] = "Say why the young person is not invited"
+    outsiders = [outsider for outsider in outsiders if outsider.name.strip()]
+    if errors:
+        raise ValidationError(errors)
+    meeting = Meeting(
+        kind=kind,
+        date=date,
+        start_time=start_time,
+        end_time=end_time,
+        venue=venue.strip(),
+        location=location,
+        joining=joining,
+        joining_details=joining_details.strip(),
+        chair=chair,
+        plan=plan,
+        prepared_on=prepared_on,
+        prepared_by=prepared_by.strip(),
+        parent_told_of_sharing=parent_told_of_sharing,
+        young_person_not_invited_reason=(
+            "" if young_people else young_person_not_invited_reason.strip()
+        ),
+        created_by=by,
+    )
+    meeting.full_clean(exclude=["children", "concerns"])
+    meeting.save()
+    meeting.children.set(children)
+    meeting.concerns.set(concerns)
+    Invitee.objects.bulk_create(
+        [
+            Invitee(meeting=meeting, kind=InviteeKind.PRACTITIONER, practitioner=p)
+            for p in practitioners
+        ]
+        + [Invitee(meeting=meeting, kind=InviteeKind.PARENT, parent=p) for p in parents]
+        + [
+            Invitee(meeting=meeting, kind=InviteeKind.YOUNG_PERSON, young_person=young)
+            for young in young_people
+        ]
+        + [
+            Invitee(
+                meeting=meeting,
+                kind=InviteeKind.OTHER,
+                name=o.name.strip(),
+                role=o.role.strip(),
+                organisation=o.organisation.strip(),
+                contact=o.contact.strip(),
+            )
+            for o in outsiders
+        ]
+    )
+    for child in children:
+        for practitioner in practitioners:
+            add_involvement(
+                request=request,
+                by=by,
+                child=child,
+                practitioner=practitioner,
+                role=_practitioner_role(practitioner),
+                how_began=HowBegan.MEETING,
+            )
+    notify(
+        [p for p in practitioners if p.pk != by.pk],
+        kind="meeting",
+        path=reverse("meetings:detail", args=[meeting.pk]),
+    )
+    _audit(
+        request,
+        Action.CREATE,
+        meeting,
+        children,
+        kind=kind,
+        date=date.isoformat(),
+        chair=chair.username,
+        invited=len(practitioners) + len(parents) + len(young_people) + len(outsiders),
+        concerns=[concern.pk for concern in concerns],
+    )
+    return meeting
+
+
+def _locked_meeting(meeting: Meeting, version: str | None, by: User) -> Meeting:
+    locked = (
+        Meeting.objects.select_for_update(of=("self",)).select_related("plan").get(pk=meeting.pk)
+    )
+    check_version(locked, version)
+    children = list(locked.children.all())
+    if not meeting_access.may_change_meeting(by, locked, _accesses(by, children)):
+        raise PermissionDenied(
+            "Only the chair, the lead professional and the central team may change the meeting."
+        )
+    if locked.record_sent_at is not None:
+        raise ValidationError("The record of decisions has been sent: it can no longer change.")
+    locked.children_list = children
+    return locked
+
+
+# --- holding and recording it ----------------------------------------------------------------
+
+
+@transaction.atomic
+def record_attendance(
+    *,
+    request: HttpRequest,
+    by: User,
+    meeting: Meeting,
+    version: str,
+    attendance: dict[int, tuple[str, str]],
+) -> Meeting:
+    """Attendance for every invitee: attended, sent apologies, sent someone in their place
+    (who), did not attend. ``attendance`` maps an invitee's id to (attendance, substitute)."""
+    locked = _locked_meeting(meeting, version, by)
+    invitees = {invitee.pk: invitee for invitee in locked.invitees.select_for_update()}
+    errors: dict[str, str] = {}
+    known = {value for value, _ in Attendance.choices}
+    for pk, (value, substitute) in attendance.items():
+        if pk not in invitees:
+            raise ValidationError("Record attendance for the people invited to this meeting.")
+        if value and value not in known:
+            errors[f"attendance_{pk}"] = "Choose from the list"
+        if value == Attendance.SENT_SOMEONE and not substitute.strip():
+            errors[f"substitute_{pk}"] = "Say who came in their place"
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for pk, (value, substitute) in attendance.items():
+        invitee = invitees[pk]
+        substitute = substitute.strip() if value == Attendance.SENT_SOMEONE else ""
+        if (invitee.attendance, invitee.substitute) != (value, substitute):
+            invitee.attendance, invitee.substitute = value, substitute
+            invitee.save(update_fields=["attendance", "substitute"])
+            changed.append(pk)
+    locked.save(update_fields=["updated_at"])
+    _audit(request, Action.UPDATE, locked, locked.children_list, attendance=changed)
+    return locked
+
+
+@transaction.atomic
+def record_meeting(
+    *,
+    request: HttpRequest,
+    by: User,
+    meeting: Meeting,
+    version: str,
+    summary: str,
+    strengths: str,
+    family_views: str,
+    decisions: list[str],
+    next_review_on: dt.date | None,
+) -> Meeting:
+    """Record what the meeting discussed and decided: the family's strengths, a summary, the
+    family's own views, the decisions (a list) and the next review date ("required unless the
+    meeting is closing; suggested six weeks ahead; never in the past")."""
+    locked = _locked_meeting(meeting, version, by)
+    errors: dict[str, str] = {}
+    if locked.date > timezone.localdate():
+        errors["summary"] = "A meeting can be recorded once it has been held"
+    if not summary.strip():
+        errors["summary"] = errors.get("summary") or "Enter a summary of the discussion"
+    decisions = [text.strip() for text in decisions if text.strip()]
+    if not decisions:
+        errors["decisions"] = "Enter at least one decision"
+    try:
+        rules.check_next_review(locked.kind, next_review_on)
+    except ValidationError as error:
+        errors["next_review_on"] = error.message_dict["next_review_on"][0]
+    if errors:
+        raise ValidationError(errors)
+    locked.summary = summary.strip()
+    locked.strengths = strengths.strip()
+    locked.family_views = family_views.strip()
+    locked.next_review_on = next_review_on
+    first_time = locked.status != MeetingStatus.HELD
+    locked.status = MeetingStatus.HELD
+    locked.held_recorded_at = locked.held_recorded_at or timezone.now()
+    locked.full_clean(exclude=["children", "concerns"])
+    locked.save()
+    locked.decisions.all().delete()
+    Decision.objects.bulk_create(
+        [
+            Decision(meeting=locked, position=position, text=text)
+            for position, text in enumerate(decisions, start=1)
+        ]
+    )
+    _audit(
+        request,
+        Action.UPDATE,
+        locked,
+        locked.children_list,
+        recorded=True,
+        first_time=first_time,
+        decisions=len(decisions),
+        next_review_on=next_review_on.isoformat() if next_review_on else "",
+    )
+    return locked
+
+
+@transaction.atomic
+def appoint_lead(
+    *,
+    request: HttpRequest,
+    by: User,
+    meeting: Meeting,
+    version: str,
+    practitioner: User,
+    family_view: str = "",
+) -> list[LeadAppointment]:
+    """Appoint the lead professional for every child discussed, from the practitioners who
+    attended. "One lead per child at a time: appointing another ends the previous appointment,
+    with history. The involvement's lead flag follows the appointment." """
+    locked = _locked_meeting(meeting, version, by)
+    attended = locked.invitees.filter(
+        kind=InviteeKind.PRACTITIONER, practitioner=practitioner, attendance=Attendance.ATTENDED
+    ).exists()
+    if not attended:
+        raise ValidationError({"practitioner": "Choose a practitioner who attended the meeting"})
+    _check_practitioner(practitioner, "practitioner", "Choose an active LISA practitioner")
+    now = timezone.now()
+    appointments = []
+    for child in locked.children_list:
+        current = (
+            LeadAppointment.objects.select_for_update()
+            .filter(child=child, ended_at__isnull=True)
+            .first()
+        )
+        if current is not None:
+            if current.practitioner_id == practitioner.pk:
+                appointments.append(current)
+                continue
+            current.ended_at = now
+            current.ended_by = by
+            current.save(update_fields=["ended_at", "ended_by"])
+        # The involvement's lead flag: children.actions clears the previous lead first (the
+        # database holds one lead professional per child).
+        add_involvement(
+            request=request,
+            by=by,
+            child=child,
+            practitioner=practitioner,
+            role=_practitioner_role(practitioner),
+            lead_professional=True,
+            how_began=HowBegan.MEETING,
+        )
+        appointment = LeadAppointment.objects.create(
+            child=child,
+            practitioner=practitioner,
+            agency_id=practitioner.agency_id,
+            meeting=locked,
+            family_view=family_view.strip(),
+            started_at=now,
+            appointed_by=by,
+        )
+        appointments.append(appointment)
+        record(
+            request,
+            Action.CREATE,
+            obj=appointment,
+            child=child,
+            detail={
+                "meeting": locked.pk,
+                "lead_professional": practitioner.username,
+                "ended": current.pk if current is not None else None,
+            },
+        )
+    if locked.plan_id and locked.plan.lead_id != practitioner.pk:
+        plan = SupportPlan.objects.select_for_update().get(pk=locked.plan_id)
+        plan.lead = practitioner
+        plan.save(update_fields=["lead", "updated_at"])
+    locked.save(update_fields=["updated_at"])
+    return appointments
+
+
+# --- the support plan -------------------------------------------------------------------------
+
+
+def _check_outcomes(outcomes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    known = {value for value, _ in HeadlineOutcome.choices}
+    cleaned = [(h, d.strip()) for h, d in outcomes if d.strip() or h]
+    for headline, description in cleaned:
+        if headline not in known:
+            raise ValidationError({"headline": "Choose a headline outcome"})
+        if not description:
+            raise ValidationError({"description": "Describe the outcome sought"})
+    return cleaned
+
+
+@transaction.atomic
+def create_plan(
+    *,
+    request: HttpRequest,
+    by: User,
+    meeting: Meeting,
+    version: str,
+    outcomes: list[tuple[str, str]],
+) -> SupportPlan:
+    """Agree a support plan at a meeting, for the children discussed, with the outcomes sought
+    (each tagged with a Supporting Families headline outcome). The current lead professional
+    owns it."""
+    locked = _locked_meeting(meeting, version, by)
+    if locked.plan_id is not None:
+        raise ValidationError("This meeting already has a support plan.")
+    outcomes = _check_outcomes(outcomes)
+    if not outcomes:
+        raise ValidationError({"description": "Describe at least one outcome sought"})
+    lead = (
+        LeadAppointment.objects.filter(child__in=locked.children_list, ended_at__isnull=True)
+        .select_related("practitioner")
+        .first()
+    )
+    plan = SupportPlan.objects.create(
+        lead=lead.practitioner if lead else None, created_by=by, created_at=timezone.now()
+    )
+    plan.children.set(locked.children_list)
+    PlanOutcome.objects.bulk_create(
+        [PlanOutcome(plan=plan, headline=h, description=d, meeting=locked) for h, d in outcomes]
+    )
+    locked.plan = plan
+    locked.save(update_fields=["plan", "updated_at"])
+    count = len(outcomes)
+    _audit(request, Action.CREATE, plan, locked.children_list, meeting=locked.pk, outcomes=count)
+    return plan
+
+
+def _locked_plan(plan: SupportPlan, version: str | None, by: User) -> SupportPlan:
+    locked = SupportPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
+    check_version(locked, version)
+    children = list(locked.children.all())
+    if not meeting_access.may_change_plan(by, locked, _accesses(by, children)):
+        raise PermissionDenied(
+            "Only the lead professional, the chair and the central team may change the plan."
+        )
+    if not locked.is_open:
+        raise ValidationError("The plan is closed.")
+    locked.children_list = children
+    return locked
+
+
+@transaction.atomic
+def add_outcome(
+    *,
+    request: HttpRequest,
+    by: User,
+    plan: SupportPlan,
+    version: str,
+    headline: str,
+    description: str,
+    meeting: Meeting | None = None,
+) -> PlanOutcome:
+    """Add an outcome sought to the plan."""
+    locked = _locked_plan(plan, version, by)
+    (headline, description), *_ = _check_outcomes([(headline, description)]) or [("", "")]
+    if not description:
+        raise ValidationError({"description": "Describe the outcome sought"})
+    outcome = PlanOutcome.objects.create(
+        plan=locked, headline=headline, description=description, meeting=meeting
+    )
+    locked.save(update_fields=["updated_at"])
+    _audit(request, Action.UPDATE, locked, locked.children_list, outcome_added=outcome.pk)
+    return outcome
+
+
+@dataclass
+class Owner:
+    """Who will do an action: one of a practitioner, a parent/carer, the young person or an
+    outside person (by name)."""
+
+    kind: str
+    practitioner: User | None = None
+    parent: ParentalResponsibility | None = None
+    young_person: Child | None = None
+    name: str = ""
+
+
+def _check_owner(owner: Owner, child_ids: set[int]) -> None:
+    field = "owner_kind"
+    if owner.kind == OwnerKind.PRACTITIONER:
+        _check_practitioner(owner.practitioner, "owner", "Choose the practitioner who will do it")
+    elif owner.kind == OwnerKind.PARENT:
+        if owner.parent is None or owner.parent.child_id not in child_ids:
+            raise ValidationError({"owner_parent": "Choose the parent or carer who will do it"})
+    elif owner.kind == OwnerKind.YOUNG_PERSON:
+        if owner.young_person is None or owner.young_person.pk not in child_ids:
+            raise ValidationError({"owner_young_person": "Choose the young person"})
+    elif owner.kind == OwnerKind.OTHER:
+        if not owner.name.strip():
+            raise ValidationError({"owner_name": "Enter the name of the person who will do it"})
+    else:
+        raise ValidationError({field: "Say who will do this"})
+
+
+@transaction.atomic
+def add_action(
+    *,
+    request: HttpRequest,
+    by: User,
+    plan: SupportPlan,
+    version: str,
+    what: str,
+    outcome: PlanOutcome | None,
+    children: Iterable[Child],
+    owner: Owner,
+    agency: Agency | None = None,
+    service: Service | None = None,
+    due_on: dt.date | None,
+    meeting: Meeting | None = None,
+) -> PlanAction:
+    """Add an action to the plan: what, for which outcome and child, who, which agency or
+    directory service, by when. A practitioner who owns an action becomes involved with its
+    children ("named in a meeting or plan")."""
+    locked = _locked_plan(plan, version, by)
+    child_ids = {child.pk for child in locked.children_list}
+    children = list(children)
+    errors: dict[str, str] = {}
+    if not what.strip():
+        errors["what"] = "Enter what will be done"
+    if not children or any(child.pk not in child_ids for child in children):
+        errors["children"] = "Choose which child or children it is for"
+    if outcome is not None and outcome.plan_id != locked.pk:
+        errors["outcome"] = "Choose an outcome of this plan"
+    if due_on is None:
+        errors["due_on"] = "Enter the date it will be done by"
+    try:
+        _check_owner(owner, child_ids)
+    except ValidationError as error:
+        errors.update({key: value[0] for key, value in error.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    action = PlanAction(
+        plan=locked,
+        what=what.strip(),
+        outcome=outcome,
+        owner_kind=owner.kind,
+        owner=owner.practitioner if owner.kind == OwnerKind.PRACTITIONER else None,
+        owner_parent=owner.parent if owner.kind == OwnerKind.PARENT else None,
+        owner_young_person=owner.young_person if owner.kind == OwnerKind.YOUNG_PERSON else None,
+        owner_name=owner.name.strip() if owner.kind == OwnerKind.OTHER else "",
+        agency=agency,
+        service=service,
+        due_on=due_on,
+        meeting=meeting,
+        created_by=by,
+    )
+    action.full_clean(exclude=["children"])
+    action.save()
+    action.children.set(children)
+    if action.owner is not None:
+        for child in children:
+            add_involvement(
+                request=request,
+                by=by,
+                child=child,
+                practitioner=action.owner,
+                role=_practitioner_role(action.owner),
+                how_began=HowBegan.MEETING,
+            )
+        if action.owner.pk != by.pk:
+            notify([action.owner], kind="meeting", path=reverse("meetings:plan", args=[plan.pk]))
+    locked.save(update_fields=["updated_at"])
+    _audit(request, Action.CREATE, action, children, plan=locked.pk, due_on=due_on.isoformat())
+    return action
+
+
+@transaction.atomic
+def update_action(
+    *,
+    request: HttpRequest,
+    by: User,
+    action: PlanAction,
+    version: str,
+    status: str,
+    not_done_reason: str = "",
+    note: str = "",
+) -> PlanAction:
+    """An action's status (not started, in progress, done, not done with a reason) and a dated
+    progress note: by its owner, or by the lead professional, the chair or the central team."""
+    locked = (
+        PlanAction.objects.select_for_update(of=("self",)).select_related("plan").get(pk=action.pk)
+    )
+    check_version(locked, version)
+    children = list(locked.plan.children.all())
+    if not meeting_access.may_update_action(by, locked, _accesses(by, children)):
+        raise PermissionDenied("Only the action's owner, the lead and the chair may update it.")
+    if status not in {value for value, _ in ActionStatus.choices}:
+        raise ValidationError({"status": "Choose the status"})
+    if status == ActionStatus.NOT_DONE and not not_done_reason.strip():
+        raise ValidationError({"not_done_reason": "Say why it was not done"})
+    before = locked.status
+    locked.status = status
+    locked.not_done_reason = not_done_reason.strip() if status == ActionStatus.NOT_DONE else ""
+    locked.save()
+    if note.strip():
+        ProgressNote.objects.create(action=locked, by=by, text=note.strip())
+    _audit(
+        request,
+        Action.UPDATE,
+        locked,
+        locked.children.all(),
+        status=[before, status],
+        note=bool(note.strip()),
+    )
+    return locked
+
+
+@transaction.atomic
+def add_progress_note(
+    *, request: HttpRequest, by: User, action: PlanAction, text: str
+) -> ProgressNote:
+    """A dated progress note on an action (no version needed: notes never clash)."""
+    locked = (
+        PlanAction.objects.select_for_update(of=("self",)).select_related("plan").get(pk=action.pk)
+    )
+    children = list(locked.plan.children.all())
+    if not meeting_access.may_update_action(by, locked, _accesses(by, children)):
+        raise PermissionDenied("Only the action's owner, the lead and the chair may update it.")
+    if not text.strip():
+        raise ValidationError({"note": "Enter the note"})
+    note = ProgressNote.objects.create(action=locked, by=by, text=text.strip())
+    _audit(request, Action.CREATE, note, locked.children.all(), action=locked.pk)
+    return note
+
+
+@transaction.atomic
+def close_plan(
+    *,
+    request: HttpRequest,
+    by: User,
+    plan: SupportPlan,
+    version: str,
+    reason: str,
+    text: str = "",
+) -> SupportPlan:
+    """Close the plan when support is no longer necessary, with a reason: at a closing meeting
+    that has been held (by the chair or the lead), or by the central team ("by the lead
+    professional with the central team's agreement")."""
+    locked = _locked_plan(plan, version, by)
+    closing_held = locked.meetings.filter(
+        kind=MeetingKind.CLOSING, status=MeetingStatus.HELD, entered_in_error=False
+    ).exists()
+    if not (closing_held or by.is_central_team):
+        raise ValidationError(
+            "A plan is closed at a closing meeting, or by the central team: record the closing "
+            "meeting first, or ask the LISA co-ordinator."
+        )
+    if reason not in {value for value, _ in ClosureReason.choices}:
+        raise ValidationError({"reason": "Choose why the plan is closing"})
+    if reason == ClosureReason.OTHER and not text.strip():
+        raise ValidationError({"text": "Say why the plan is closing"})
+    locked.status = PlanStatus.CLOSED
+    locked.closed_at = timezone.now()
+    locked.closed_by = by
+    locked.closure_reason = reason
+    locked.closure_text = text.strip()
+    locked.full_clean(exclude=["children"])
+    locked.save()
+    _audit(request, Action.UPDATE, locked, locked.children_list, closed=reason)
+    return locked

@@ -1,0 +1,156 @@
+"""Fuzzing every form and query string: the demonstration data, the people who use each page,
+and the tally printed at the end ("fuzz: N inputs, M server errors").
+
+The demonstration data (``load_demo``) is loaded once per module inside a transaction that is
+rolled back when the module ends, so the rest of the suite never sees it. Every input is sent
+inside a savepoint that is rolled back straight after, so each example meets the same world.
+
+``LISA_FUZZ_EXAMPLES`` sets how many inputs hypothesis generates for each form or query string
+(20 by default; ``make fuzz`` sets enough for well over 10,000 in all).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.management import call_command
+from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+EXAMPLES = int(os.environ.get("LISA_FUZZ_EXAMPLES", "20"))
+
+
+@dataclass
+class Tally:
+    inputs: int = 0
+    server_errors: list[str] = field(default_factory=list)
+
+
+TALLY = Tally()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not TALLY.inputs:
+        return
+    terminalreporter.write_sep("-", "fuzzing")
+    for line in TALLY.server_errors:
+        terminalreporter.write_line(f"    {line}")
+    terminalreporter.write_line(
+        f"fuzz: {TALLY.inputs} inputs, {len(TALLY.server_errors)} server errors",
+        red=bool(TALLY.server_errors),
+        bold=True,
+    )
+
+
+@dataclass
+class World:
+    """The people and records the fuzzed pages are about."""
+
+    people: dict
+    kwargs: dict  # URL parameters, by URL name
+
+
+def _build_world() -> World:
+    from audit.models import Alert, AlertKind
+    from children.models import Involvement
+    from concerns.models import Category as ConcernCategory
+    from concerns.models import Concern
+    from consent.models import Agreement, SharingDecision
+    from directory.models import Category, Location, Organisation, Service
+    from lisa.models import Agency, User
+    from messaging.models import Message
+
+    call_command("load_demo", stdout=io.StringIO())
+    people = {
+        name: User.objects.get(username=username)
+        for name, username in {
+            "amara": "amara.okafor",
+            "priya": "priya.shah",
+            "morgan": "morgan.ellis",
+            "sam": "sam.taylor",
+            "daniel": "daniel.price",  # a practitioner not involved with the child
+        }.items()
+    }
+    amara = people["amara"]
+    # A demo child Amara works with, who has a refusal and a decision to share without consent.
+    sharing = SharingDecision.objects.filter(
+        created_by=amara, child__involvements__practitioner=amara
+    ).first()
+    child = sharing.child
+    involvement = Involvement.objects.filter(child=child, practitioner=amara).first()
+    agreement = Agreement.objects.filter(child=child).first()
+    parent = child.parents.first()
+    concern = (
+        Concern.objects.filter(child=child).first()
+        or Concern.objects.filter(raised_by=amara).first()
+    )
+    message = Message.objects.filter(author=amara).select_related("thread").first()
+    alert = Alert.objects.create(
+        kind=AlertKind.BREAK_GLASS, child=child, user=amara, reason="Fuzzing the alert queue"
+    )
+    service = Service.objects.filter(editors=people["sam"]).first()
+    location = Location.objects.filter(service__is_published=True).first()
+    # Someone the managers may change who is not signing in as a persona.
+    other = (
+        User.objects.filter(is_active=True)
+        .exclude(pk__in=[person.pk for person in people.values()])
+        .order_by("pk")
+        .first()
+    )
+    token = default_token_generator.make_token(other)
+    kwargs = {
+        "set-password": {"uidb64": urlsafe_base64_encode(force_bytes(other.pk)), "token": token},
+        "children:by-ref": {"ref": child.lisa_ref},
+        "children:end-involvement": {"pk": child.pk, "item_pk": involvement.pk},
+        "children:involvement-error": {"pk": child.pk, "item_pk": involvement.pk},
+        "children:edit-parent": {"pk": child.pk, "item_pk": parent.pk},
+        "children:parent-error": {"pk": child.pk, "item_pk": parent.pk},
+        "consent:record-agreement": {"pk": child.pk, "kind": "parent-carer"},
+        "consent:print-form": {"pk": child.pk, "kind": "parent-carer"},
+        "consent:print-blank": {"kind": "young-person"},
+        "consent:sharing-error": {"pk": child.pk, "item_pk": sharing.pk},
+        "messaging:thread": {"pk": message.thread_id},
+        "messaging:message-error": {"pk": message.thread_id, "message_pk": message.pk},
+        "audit:alert": {"pk": alert.pk},
+        "agencies:edit": {"pk": people["priya"].agency_id},
+        "directory:organisation-edit": {"pk": Organisation.objects.first().pk},
+        "directory:category-edit": {"pk": Category.objects.first().pk},
+        "concerns:category-edit": {"pk": ConcernCategory.objects.first().pk},
+        "oruk:service": {"id": str(service.uuid)},
+        "oruk:service-at-location": {"id": str(location.uuid)},
+        "oruk:taxonomy": {"id": str(Category.objects.first().uuid)},
+        "oruk:taxonomy-term": {"id": str(Category.objects.first().uuid)},
+        "oruk:organization": {"id": str(Organisation.objects.first().uuid)},
+    }
+    for name in ("withdraw", "copies", "agreement-error", "print-agreement", "scan"):
+        kwargs[f"consent:{name}"] = {"pk": child.pk, "item_pk": agreement.pk}
+    kwargs["consent:scan-download"] = kwargs["consent:scan"]
+    by_prefix = {
+        "children:": {"pk": child.pk},
+        "consent:": {"pk": child.pk},
+        "concerns:": {"pk": concern.pk, "child_pk": child.pk},
+        "users:": {"pk": other.pk},
+        "directory:": {"pk": service.pk},
+    }
+    kwargs["_prefix"] = by_prefix
+    assert Agency.objects.exists()
+    return World(people=people, kwargs=kwargs)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demonstration data, for this module only (rolled back at its end)."""
+    from django.conf import settings
+
+    media = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("fuzz-media"))
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = _build_world()
+        yield built
+        transaction.set_rollback(True)
+    settings.MEDIA_ROOT = media
