@@ -28,6 +28,45 @@ def record(
     ``child`` may be a child object or its id. ``user`` overrides ``request.user`` (used for
     sign-in, where the request is not yet authenticated).
     """
+    event = _event(
+        request,
+        action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        child=child,
+        outcome=outcome,
+        detail=detail,
+        user=user,
+    )
+    event.save()
+    return event
+
+
+def record_views(request: HttpRequest, children: list, detail: dict[str, Any]) -> None:
+    """One VIEW event for each of ``children`` (e.g. the siblings a page shows), written in one
+    INSERT."""
+    if children:
+        AuditEvent.objects.bulk_create(
+            [
+                _event(request, Action.VIEW, obj=child, child=child, detail=dict(detail))
+                for child in children
+            ]
+        )
+
+
+def _event(
+    request: HttpRequest | None,
+    action: str,
+    *,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    child: Any = None,
+    outcome: str = Outcome.ALLOWED,
+    detail: dict[str, Any] | None = None,
+    user: Any = None,
+) -> AuditEvent:
     if user is None and request is not None:
         candidate = getattr(request, "user", None)
         user = candidate if candidate is not None and candidate.is_authenticated else None
@@ -37,7 +76,7 @@ def record(
     child_id = getattr(child, "pk", child)
     detail = _with_break_glass(request, child_id, detail)
     meta = request.META if request is not None else {}
-    return AuditEvent.objects.create(
+    return AuditEvent(
         user=user,
         username=getattr(user, "username", "") if user else "",
         role=getattr(user, "primary_role", "") if user else "",

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from audit.models import Action
-from audit.services import record
+from audit.services import record, record_views
 from children.models import Child
 from lisa.access import deny
 from lisa.policy import ChildAccess
@@ -126,8 +126,10 @@ def access_for(request: HttpRequest, child: Child) -> ChildAccess:
 def audit_siblings(request: HttpRequest, child: Child, siblings, what: str) -> None:
     """Siblings shown on a page are views of those children too: one VIEW event each, under
     the sibling's own record, so "who has seen this child?" finds them."""
-    for sibling in siblings:
-        audit_view(request, sibling, f"sibling on {what}", sibling_of=child.lisa_ref)
+    done = request.__dict__.setdefault("_lisa_viewed", set())
+    shown = [sibling for sibling in siblings if sibling.pk not in done]
+    record_views(request, shown, {"view": f"sibling on {what}", "sibling_of": child.lisa_ref})
+    done.update(sibling.pk for sibling in shown)
 
 
 def audit_view(request: HttpRequest, child: Child, what: str, **detail) -> None:

@@ -772,7 +772,7 @@ def check_search_volume(*, request: HttpRequest, by: User) -> Alert | None:
     since = timezone.now() - dt.timedelta(hours=1)
     searches = list(
         AuditEvent.objects.filter(user=by, action=Action.SEARCH, at__gte=since)
-        .exclude(detail__duplicate_check=True)
+        .exclude(detail__has_key="duplicate_check")
         .values_list("detail", flat=True)
     )
     if len(searches) < UNUSUAL_SEARCHES_PER_HOUR:

@@ -103,6 +103,8 @@ def search(request: HttpRequest) -> HttpResponse:
                 },
             )
             mark_search_audited(request, key)
+            if not request.user.is_central_team:
+                actions.check_search_volume(request=request, by=request.user)
     else:
         form = SearchForm()
     mine = None

@@ -76,6 +76,8 @@ def child_consent(request: HttpRequest, pk: int) -> HttpResponse:
     access = access_for(request, child)
     for agreement in agreements:
         agreement.author_label = access.author(agreement.professional, agreement.agency)
+        # Who assessed understanding is named only where the recording service may be.
+        agreement.author_shown = access.see_agency(agreement.agency)
     return render(
         request,
         "consent/child.html",

@@ -50,6 +50,7 @@ urlpatterns = [
     path("directory/", include("directory.urls")),
     path("concerns/", include("concerns.urls")),
     path("consent/", include("consent.urls")),
+    path("meetings/", include("meetings.urls")),
     path("messages/", include("messaging.urls")),
     path("api/directory/", include("directory.api_urls")),
 ]

@@ -87,7 +87,9 @@ def plan_for_user(request: HttpRequest, pk: int, *, audit: bool = True) -> Suppo
 def action_for_user(request: HttpRequest, pk: int, *, audit: bool = True) -> PlanAction:
     """A plan's action, on the same terms as its plan (``action.plan`` carries the access)."""
     action = (
-        PlanAction.objects.select_related("owner", "owner_parent", "owner_young_person", "service")
+        PlanAction.objects.select_related(
+            "owner", "owner__agency", "owner_parent", "owner_young_person", "service", "agency"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -42,7 +42,10 @@ class TimeField(forms.TimeField):
 def _text(label: str, max_length: int, rows: int = 0, **kwargs):
     widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput
     return forms.CharField(
-        label=label, max_length=max_length, required=kwargs.pop("required", False), widget=widget,
+        label=label,
+        max_length=max_length,
+        required=kwargs.pop("required", False),
+        widget=widget,
         **kwargs,
     )
 
@@ -171,7 +174,11 @@ class ArrangeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
+        if (
+            data.get("start_time")
+            and data.get("end_time")
+            and data["end_time"] <= data["start_time"]
+        ):
             self.add_error("end_time", "The meeting must end after it starts")
         if not (data.get("venue") or "").strip() and not data.get("location"):
             self.add_error("venue", "Enter where the meeting will be held")
@@ -312,7 +319,10 @@ class ActionForm(forms.Form):
     """A new action on the plan."""
 
     what = _text(
-        "What will be done", 1000, rows=2, required=True,
+        "What will be done",
+        1000,
+        rows=2,
+        required=True,
         error_messages={"required": "Enter what will be done"},
     )
     outcome = forms.ChoiceField(label="For which outcome", required=False)

@@ -25,6 +25,7 @@ SUBJECTS = {
     "message": "You have a new message in LISA",
     "concern": "There is a new concern in LISA about a child you work with",
     "case_closed": "A case you worked on in LISA has been closed",
+    "meeting": "There is something new in LISA about a Family Support Meeting",
 }
 
 MAX_ATTEMPTS = 5

@@ -4,8 +4,9 @@ Everything about the child is made through the real actions, as the people who w
 
     amara     health visitor (Health Visiting): added the child, logged a concern (so she is
               involved), recorded the mother, a parent/carer agreement with a signed scan and a
-              decision to share without consent, linked a sibling, and started a conversation
-              about the child with priya
+              decision to share without consent, linked a sibling, started a conversation
+              about the child with priya, and arranged and chairs a Family Support Meeting
+              with a support plan and one action (owned by the mother)
     priya     designated officer of Health Visiting (amara's agency), a participant in the thread
     daniel    teacher (Cedar Rise Primary): a practitioner not involved with the child
     helen     designated officer of Cedar Rise Primary: another agency's designated officer
@@ -41,6 +42,8 @@ from directory.models import Category as DirectoryCategory
 from directory.models import Organisation
 from lisa import actions as user_actions
 from lisa.models import Agency, AgencyType, Role, User
+from meetings import actions as meeting_actions
+from meetings.models import HeadlineOutcome, Joining, MeetingKind, OwnerKind
 from messaging import actions as message_actions
 from tests.conftest import make_user
 from tests.directory.conftest import make_service
@@ -144,7 +147,10 @@ def build_world() -> World:
         "role": "Health visitor",
     }
     concern = concern_actions.log_concern(
-        request=_request(amara), by=amara, child=child, **concern_values
+        request=_request(amara),
+        by=amara,
+        child=child,
+        **{**concern_values, "outcome": ConcernOutcome.MEETING_REQUESTED},
     )
     concern_actions.log_concern(request=_request(amara), by=amara, child=sister, **concern_values)
     involvement = child.involvements.get(practitioner=amara)
@@ -201,6 +207,43 @@ def build_world() -> World:
     )
     message = thread.messages.get()
 
+    # amara arranges and chairs a Family Support Meeting; a support plan with one action.
+    meeting = meeting_actions.arrange_meeting(
+        request=_request(amara),
+        by=amara,
+        children=[child],
+        kind=MeetingKind.INITIAL,
+        date=timezone.localdate() + dt.timedelta(days=7),
+        start_time=dt.time(10, 0),
+        end_time=dt.time(11, 0),
+        venue="Cedar Rise Primary, meeting room 2",
+        joining=Joining.IN_PERSON,
+        chair=amara,
+        concerns=[concern],
+        parents=[mother],
+        young_person_not_invited_reason="Too young for this meeting",
+    )
+    plan = meeting_actions.create_plan(
+        request=_request(amara),
+        by=amara,
+        meeting=meeting,
+        version=meeting.version,
+        outcomes=[(HeadlineOutcome.EDUCATION, "Marguerite arrives ready to learn")],
+    )
+    plan.refresh_from_db()
+    plan_action = meeting_actions.add_action(
+        request=_request(amara),
+        by=amara,
+        plan=plan,
+        version=plan.version,
+        what="Breakfast club every school day",
+        outcome=plan.outcomes.get(),
+        children=[child],
+        owner=meeting_actions.Owner(kind=OwnerKind.PARENT, parent=mother),
+        due_on=timezone.localdate() + dt.timedelta(days=30),
+        meeting=meeting,
+    )
+
     # Someone else broke glass: the alert the central team reviews.
     child_actions.break_glass(
         request=_request(bea),
@@ -250,6 +293,9 @@ def build_world() -> World:
         "agreement": agreement.pk,
         "sharing": sharing.pk,
         "consent_kind": "parent-carer",
+        "meeting": meeting.pk,
+        "plan": plan.pk,
+        "plan_action": plan_action.pk,
         "thread": thread.pk,
         "message": message.pk,
         "alert": alert.pk,

@@ -420,3 +420,11 @@ def test_an_agency_flagged_sensitive_later_is_hidden_at_once(amara, daniel, chil
     clinic.save()
     assert ChildAccess(daniel, child).visible_involvements == []
     assert ChildAccess(nurse, child).visible_involvements[0].practitioner == nurse
+
+
+def test_many_searches_outside_ones_children_raise_an_alert(client_for, daniel, child):
+    client = client_for(daniel)
+    for n in range(actions.UNUSUAL_SEARCHES_PER_HOUR):
+        client.get(client.post("/children/", {"q": f"Nobody{n}"}).url)
+    alert = Alert.objects.get(kind=AlertKind.UNUSUAL_VOLUME, user=daniel)
+    assert alert.detail["what"] == "searches"

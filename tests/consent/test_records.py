@@ -328,7 +328,9 @@ class TestSensitiveInvolvements:
         parent_agreement(amara, child, mother)
         page = client_for(daniel).get(f"/children/{child.pk}/").content.decode()
         assert "Grace" in page
-        assert "Parent/carer agreed on 3 May 2026; young person not asked" in page
+        # The card says only that consent is recorded; what was agreed is full-record data.
+        assert "Recorded: see the full record" in page
+        assert "Parent/carer agreed" not in page
 
 
 def test_a_merge_brings_the_consent_records_to_the_kept_child(amara, morgan, child, mother):

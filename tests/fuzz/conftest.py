@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.db import transaction
@@ -28,7 +29,8 @@ EXAMPLES = int(os.environ.get("LISA_FUZZ_EXAMPLES", "20"))
 @dataclass
 class Tally:
     inputs: int = 0
-    server_errors: list[str] = field(default_factory=list)
+    # (method, path, the fields given junk, the error and where it was raised)
+    server_errors: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 TALLY = Tally()
@@ -38,8 +40,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not TALLY.inputs:
         return
     terminalreporter.write_sep("-", "fuzzing")
-    for line in TALLY.server_errors:
-        terminalreporter.write_line(f"    {line}")
+    # One line per distinct failure (hypothesis replays and shrinks each one many times).
+    distinct: dict[str, tuple[int, str]] = {}
+    for method, path, inputs, error in TALLY.server_errors:
+        count, example = distinct.get(f"{method} {path}: {error}", (0, inputs))
+        distinct[f"{method} {path}: {error}"] = (count + 1, example)
+    for key, (count, example) in sorted(distinct.items()):
+        terminalreporter.write_line(f"    {key} ({count}x), e.g. {example}")
     terminalreporter.write_line(
         f"fuzz: {TALLY.inputs} inputs, {len(TALLY.server_errors)} server errors",
         red=bool(TALLY.server_errors),
@@ -138,6 +145,19 @@ def _build_world() -> World:
         "directory:": {"pk": service.pk},
     }
     kwargs["_prefix"] = by_prefix
+    kwargs["meetings:arrange"] = {"child_pk": child.pk}
+    kwargs["meetings:arrange-concern"] = {"concern_pk": concern.pk}
+    # Meetings have no demonstration records yet: their pages are fuzzed once some exist.
+    for label, names in {
+        "meetings.Meeting": ("detail", "attendance", "record", "lead", "plan-create", "print",
+                             "calendar"),
+        "meetings.SupportPlan": ("plan", "outcome-add", "action-add", "plan-close"),
+        "meetings.PlanAction": ("action",),
+    }.items():  # fmt: skip
+        found = apps.get_model(label).objects.order_by("pk").first()
+        if found is not None:
+            for name in names:
+                kwargs[f"meetings:{name}"] = {"pk": found.pk}
     assert Agency.objects.exists()
     return World(people=people, kwargs=kwargs)
 

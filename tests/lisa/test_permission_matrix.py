@@ -18,7 +18,8 @@ Each cell is what the specification's access rules say that person must get:
     403       refused
     404       refused without telling whether the record exists
     done      (POST-only views) the change is accepted: no 5xx, no refusal, no sign-in
-    >card     302 to the child's index card; >full, to the child's full record
+    >card     302 to the child's index card; >full, to the child's full record; >plan, to
+              the meeting's support plan
     void      the set-password page saying the link is not valid (no password form)
 
 A name ending in * is a POST-only view: it is sent an empty form; the others are fetched with
@@ -41,7 +42,7 @@ from tests.permission_matrix_world import PERSONAS, build_world
 
 # Column headings, in the order of PERSONAS.
 HEADINGS = "anon outsider involved do_same do_other central editor editor2 admin".split()
-REDIRECTS = {">card": "children:card", ">full": "children:record"}
+REDIRECTS = {">card": "children:card", ">full": "children:record", ">plan": "meetings:plan"}
 
 MATRIX_TABLE = """
 url                         anon  outsider involved do_same do_other central editor editor2 admin
@@ -98,6 +99,20 @@ directory:service-confirm*  login 403      403      403     403      done    don
 directory:service-history   login 403      403      403     403      200     200    404     403
 directory:organisation-edit login 403      403      403     403      200     403    403     403
 directory:category-edit     login 403      403      403     403      200     403    403     403
+meetings:arrange            login 403      200      200     403      200     403    403     403
+meetings:arrange-concern    login 403      200      200     403      200     403    403     403
+meetings:detail             login 403      200      200     403      200     403    403     403
+meetings:attendance         login 403      200      403     403      200     403    403     403
+meetings:record             login 403      200      403     403      200     403    403     403
+meetings:lead               login 403      200      403     403      200     403    403     403
+meetings:plan-create        login 403      >plan    403     403      >plan   403    403     403
+meetings:print              login 403      200      200     403      200     403    403     403
+meetings:calendar           login 403      200      200     403      200     403    403     403
+meetings:plan               login 403      200      200     403      200     403    403     403
+meetings:outcome-add        login 403      200      403     403      200     403    403     403
+meetings:action-add         login 403      200      403     403      200     403    403     403
+meetings:plan-close         login 403      200      403     403      200     403    403     403
+meetings:action             login 403      200      200     403      200     403    403     403
 messaging:thread            login 404      200      200     404      404     403    403     403
 messaging:message-error     login 404      200      403     404      404     403    403     403
 oruk:service                200   200      200      200     200      200     200    200     200
@@ -163,6 +178,20 @@ KWARGS: dict[str, dict[str, str]] = {
     "directory:service-history": {"pk": "service"},
     "directory:organisation-edit": {"pk": "organisation"},
     "directory:category-edit": {"pk": "directory_category"},
+    "meetings:arrange": {"child_pk": "child"},
+    "meetings:arrange-concern": {"concern_pk": "concern"},
+    "meetings:detail": {"pk": "meeting"},
+    "meetings:attendance": {"pk": "meeting"},
+    "meetings:record": {"pk": "meeting"},
+    "meetings:lead": {"pk": "meeting"},
+    "meetings:plan-create": {"pk": "meeting"},
+    "meetings:print": {"pk": "meeting"},
+    "meetings:calendar": {"pk": "meeting"},
+    "meetings:plan": {"pk": "plan"},
+    "meetings:outcome-add": {"pk": "plan"},
+    "meetings:action-add": {"pk": "plan"},
+    "meetings:plan-close": {"pk": "plan"},
+    "meetings:action": {"pk": "plan_action"},
     "messaging:thread": {"pk": "thread"},
     "messaging:message-error": {"pk": "thread", "message_pk": "message"},
     "oruk:service": {"id": "oruk_service"},
@@ -228,7 +257,8 @@ def browser():
 
 
 @pytest.fixture
-def client(browser, db):
+def visitor(browser, db):
+    """The shared client, signed out at the start and end of every test."""
     browser.logout()
     yield browser
     browser.logout()
@@ -282,13 +312,13 @@ def test_every_url_with_ids_is_in_the_matrix():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "persona"), CASES, ids=[f"{n}-{p}" for n, p in CASES])
-def test_permission(client, world, name, persona):
+def test_permission(visitor, world, name, persona):
     method, expected = MATRIX[name]
     user = world.people[persona]
     if user is not None:
-        client.force_login(user, backend="lisa.auth.TrainedUserBackend")
+        visitor.force_login(user, backend="lisa.auth.TrainedUserBackend")
     path = _path(name, world)
-    response = client.post(path, {}) if method == "POST" else client.get(path)
+    response = visitor.post(path, {}) if method == "POST" else visitor.get(path)
     _check(expected[persona], response, f"{method} {name} as {persona} ({path})")
 
 
@@ -297,10 +327,10 @@ POST_ONLY = [name for name, (method, _) in MATRIX.items() if method == "POST"]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", POST_ONLY)
-def test_post_only_views_refuse_get(client, world, name):
+def test_post_only_views_refuse_get(visitor, world, name):
     """Changes are never made by following a link: GET gives 405 to those who may POST."""
     _, expected = MATRIX[name]
     persona = next(p for p in PERSONAS if expected[p] == "done")
-    client.force_login(world.people[persona], backend="lisa.auth.TrainedUserBackend")
-    response = client.get(_path(name, world))
+    visitor.force_login(world.people[persona], backend="lisa.auth.TrainedUserBackend")
+    response = visitor.get(_path(name, world))
     assert response.status_code == 405, f"GET {name} as {persona}: {response.status_code}"

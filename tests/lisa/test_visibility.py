@@ -24,8 +24,9 @@ job title. The specification's rules:
   same address), and a postcode search must not find the household;
 - "Involvements with sensitive services … appear only to the central team, to practitioners of
   that same service, and where consent to show them is recorded": so whatever would reveal one
-  (the author and agency of a concern, a consent form's professional, the people found for a
-  message about the child) is hidden or generalised.
+  (the author and agency of a concern, a consent form's professional, who may be messaged about
+  the child) is hidden or generalised. A search for staff by name may still find Brook's
+  practitioner, but only as it does for a child Brook does not work with.
 
 Everything is built and fetched once per module, inside a transaction that is rolled back at
 the end; each persona × page is its own test, so a failure names both.
@@ -101,7 +102,7 @@ PERSONAS = [
     Persona("olu-not-involved", "olu.adeyemi"),
     # Health Visiting's designated officer: the full record through Amara, but not involved.
     Persona("priya-designated-officer", "priya.shah"),
-    # A police officer with a current break-glass grant on Imogen's record.
+    # A police officer with current break-glass grants on Imogen's and Rosa's records.
     Persona("kwame-break-glass", "kwame.mensah"),
 ]
 
@@ -151,6 +152,26 @@ UNRELATED = {
     "children:leave-family",
 }
 UNRELATED_NAMESPACES = ("directory:", "oruk:")
+# Routes about a Family Support Meeting, a support plan or one of its actions: this household
+# has none of those yet (meetings are still being built), so these cannot be filled. When it
+# does, fill them here rather than leaving them out.
+NOT_IN_THIS_HOUSEHOLD = {
+    "meetings:detail",
+    "meetings:attendance",
+    "meetings:record",
+    "meetings:lead",
+    "meetings:plan-create",
+    "meetings:print",
+    "meetings:calendar",
+    "meetings:plan",
+    "meetings:outcome-add",
+    "meetings:action-add",
+    "meetings:plan-close",
+    "meetings:action",
+}
+
+# Pages about a child that offer every LISA practitioner to choose from (a chair, invitees).
+STAFF_PICKERS = {"meetings:arrange"}
 
 # Filled in per route name: parameter -> the labels of the records it takes.
 OBJECT_ROUTES = {
@@ -214,8 +235,10 @@ class Page:
     # What the person typed themselves: shown back to them, it tells them nothing.
     typed: tuple[str, ...] = ()
     # A staff search about a child: Brook's practitioner may be found by name, but only as she
-    # is for a child Brook does not work with (this page's key), which reveals nothing.
+    # is on the same search about a child Brook does not work with (the page with this key),
+    # which reveals nothing; that page is the reference, and is checked for the address only.
     baseline: str = ""
+    reference: bool = False
     phase: int = 1
 
     @property
@@ -254,12 +277,16 @@ def fillings(name: str, route: str) -> list[tuple[str, ...]] | None:
         return [(f"ref:{child}",) for child in CHILDREN]
     if names == ["kind"]:
         return [(kind,) for kind in CONSENT_KINDS]
+    if names == ["child_pk"]:
+        return [(child,) for child in CHILDREN]
+    if names == ["concern_pk"]:
+        return [(concern,) for concern in CONCERNS]
     if names == ["pk", "message_pk"]:
         return [(thread, message) for message, thread in MESSAGES.items()]
     child_apps = ("children:", "concerns:", "consent:")
     if not name.startswith(child_apps):
         return None
-    if names in (["pk"], ["child_pk"]):
+    if names == ["pk"]:
         return [(child,) for child in CHILDREN]
     if names == ["pk", "kind"]:
         return [(child, kind) for child in CHILDREN for kind in CONSENT_KINDS]
@@ -296,8 +323,13 @@ def _pages() -> list[Page]:
         for args in possible:
             key = f"{name}[{','.join(args)}]" if args else name
             phase = 0 if name.startswith("audit:") or name == "home" else 1
-            pages.append(Page(key, name, args, phase=phase))
-    # The searches and finds the brief names, with the terms a person would type.
+            baseline, reference = "", False
+            if name in STAFF_PICKERS:
+                # Lists every practitioner to choose from: compared with Rosa's, as below.
+                reference = args != ("imogen",)
+                baseline = "" if reference else f"{name}[rosa]"
+            pages.append(Page(key, name, args, phase=phase, baseline=baseline, reference=reference))
+    # Searches for the family and for staff to message, with the terms a person would type.
     searches = [
         ("surname", {"q": "Fennimore"}),
         ("postcode", {"q": POSTCODE}),
@@ -340,14 +372,14 @@ def _pages() -> list[Page]:
     for term in ("Beatrix", "Brook"):
         for child in ("imogen", "rosa"):
             key = f"messaging:new?child={child}&find={term}"
-            baseline = key.replace("imogen", "rosa")
             pages.append(
                 Page(
                     key,
                     "messaging:new",
                     query=(("child", child), ("find", term)),
                     typed=(term,),
-                    baseline="" if child == "rosa" else baseline,
+                    baseline=key.replace("imogen", "rosa") if child == "imogen" else "",
+                    reference=child == "rosa",
                 )
             )
     for view in ("events", "export"):
@@ -369,7 +401,6 @@ PAGES = _pages()
 class Fetched:
     status: int
     text: str
-    raw: str = ""
     error: str = ""
 
 
@@ -627,7 +658,7 @@ def fetch(client: Client, page: Page, ids: dict) -> Fetched:
     error = ""
     if response.status_code >= 500 and getattr(response, "exc_info", None):
         error = repr(response.exc_info[1])
-    return Fetched(response.status_code, " ".join(html.unescape(raw).split()), raw, error)
+    return Fetched(response.status_code, " ".join(html.unescape(raw).split()), error)
 
 
 def sign_in(username: str) -> Client:
@@ -694,21 +725,18 @@ def _context(text: str, needle: str) -> str:
 
 def as_presented(text: str, child_names: list[str]) -> str | None:
     """How a page presents Brook's practitioner, with the child's names taken out."""
-    at = text.find(BEATRIX)
-    if at < 0:
-        return None
-    window = text[at : at + 250]
     for name in child_names:
-        window = window.replace(name, "<child>")
-    return window
+        text = text.replace(name, "<child>")
+    at = text.find(BEATRIX)
+    return None if at < 0 else text[at : at + 250]
 
 
 def leaks(
     fetched: Fetched, persona: Persona, page: Page, ids: dict, baseline: Fetched | None = None
 ) -> list[str]:
     needles = []
-    if page.key.startswith("messaging:new?child=rosa&find="):
-        pass  # the baseline: Brook's practitioner, found by name, about a child Brook is not with
+    if page.reference:
+        pass  # Brook's practitioner found by name, about a child Brook does not work with
     elif baseline is None or as_presented(fetched.text, ["Imogen"]) != as_presented(
         baseline.text, ["Rosa"]
     ):
@@ -750,6 +778,7 @@ def test_nothing_hidden_shows(world, persona, page):
 def test_every_route_about_a_child_is_walked():
     """A route added later is walked too, or is said here to show nothing about a child."""
     walked = {page.name for page in PAGES} | {name for name, kept in ONLY.items() if not kept}
+    walked |= NOT_IN_THIS_HOUSEHOLD
     missing = [
         f"{name} ({route})" for route, name in ROUTES if name not in walked and not _unrelated(name)
     ]
@@ -803,6 +832,12 @@ def test_the_checks_catch_what_they_look_for(world):
         world.ids["ref:imogen"] in line
         for line in leaks(search, nobody, CONTROL_PAGES[3], world.ids)
     )
+    # A staff search about Imogen that shows Brook's practitioner otherwise than the same
+    # search about Rosa (whom Brook does not work with) is a leak.
+    find = next(page for page in PAGES if page.baseline)
+    listed = Fetched(200, f"{BEATRIX}</label> {BEATRIX_JOB}, {BROOK}")
+    assert leaks(listed, nobody, find, world.ids, baseline=Fetched(200, "Nobody matches"))
+    assert not leaks(listed, nobody, find, world.ids, baseline=listed)
     # The involved health visitor sees the address; the service sees its own involvement.
     assert ADDRESS_LINE in world.results["amara.okafor", "card"].text
     assert BROOK in world.results["beatrix.holloway", "card"].text

@@ -1,0 +1,23 @@
+"""Family Support Meetings, the lead professional and support plans."""
+
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+urlpatterns = [
+    path("children/<int:child_pk>/arrange/", views.arrange, name="arrange"),
+    path("concerns/<int:concern_pk>/arrange/", views.arrange_from_concern, name="arrange-concern"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/record/", views.record_meeting, name="record"),
+    path("<int:pk>/lead/", views.lead, name="lead"),
+    path("<int:pk>/plan/new/", views.plan_create, name="plan-create"),
+    path("<int:pk>/record-of-decisions/", views.print_record, name="print"),
+    path("<int:pk>/calendar/", views.calendar, name="calendar"),
+    path("plans/<int:pk>/", views.plan, name="plan"),
+    path("plans/<int:pk>/outcomes/new/", views.outcome_add, name="outcome-add"),
+    path("plans/<int:pk>/actions/new/", views.action_add, name="action-add"),
+    path("plans/<int:pk>/close/", views.plan_close, name="plan-close"),
+    path("actions/<int:pk>/", views.action, name="action"),
+]

@@ -1,0 +1,905 @@
+"""Family Support Meetings: arranging, recording, the lead professional, the support plan, the
+record of decisions (PDF) and the calendar file.
+
+Every view opens its meeting, plan or action through meetings/access.py (the one access policy,
+for each child discussed, with the views audited) and asks it who may change what. Children's
+addresses never appear on these pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from children.access import access_for, audit_view, child_for_user, owned_record_for_user
+from children.models import Child, ParentalResponsibility
+from concerns.models import Concern, ConcernOutcome
+from consent.rules import consent_position
+from directory.models import Location, Service
+from lisa.access import deny, role_required
+from lisa.forms import apply_errors
+from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
+from lisa.models import Agency, Role, User
+from lisa.pdf import pdf_response, render_pdf
+from lisa.versioning import CONFLICT_MESSAGE
+from meetings import actions, rules
+from meetings import calendar as meeting_calendar
+from meetings.access import (
+    action_for_user,
+    may_change_meeting,
+    may_change_plan,
+    may_update_action,
+    meeting_for_user,
+    plan_for_user,
+)
+from meetings.forms import (
+    ActionForm,
+    ActionUpdateForm,
+    ArrangeForm,
+    AttendanceForm,
+    ClosePlanForm,
+    LeadForm,
+    OutcomeForm,
+    RecordMeetingForm,
+)
+from meetings.models import (
+    Attendance,
+    Invitee,
+    InviteeKind,
+    LeadAppointment,
+    Meeting,
+    MeetingKind,
+    OwnerKind,
+    PlanAction,
+)
+
+CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
+PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
+WITHHELD_VENUE = "Ask the chair for the venue"
+
+
+def _refuse(request: HttpRequest, record_obj, reason: str, child=None):
+    deny(
+        request,
+        reason,
+        object_type=record_obj._meta.label_lower,
+        object_id=record_obj.pk,
+        child=child.pk if child is not None else None,
+    )
+
+
+def _conflict(form, current_version: str) -> None:
+    form.add_error(None, CONFLICT_MESSAGE)
+    form.data = form.data.copy()
+    form.data["version"] = current_version
+
+
+def _practitioner_label(user: User) -> str:
+    agency = user.agency.name if user.agency_id else ""
+    return ", ".join(part for part in (user.get_full_name(), agency, user.job_title) if part)
+
+
+def _active_practitioners():
+    return (
+        User.objects.filter(
+            is_active=True,
+            agency__isnull=False,
+            training_date__isnull=False,
+            roles__overlap=[Role.PRACTITIONER, Role.DESIGNATED_OFFICER],
+        )
+        .select_related("agency")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def venue_for(meeting: Meeting, children: list[Child]) -> str:
+    """Where the meeting is, as this reader may see it: a venue that is a shielded household's
+    address (typed as the venue) is withheld from readers who may not see that address."""
+    text = meeting.venue_text
+    lowered = text.lower().replace(" ", "")
+    for child in children:
+        if meeting.accesses[child.pk].address:
+            continue
+        for part in (child.postcode, child.address_line_1):
+            if part and part.lower().replace(" ", "") in lowered:
+                return WITHHELD_VENUE
+    return text
+
+
+# --- arranging --------------------------------------------------------------------------------
+
+
+def _household(request: HttpRequest, child: Child) -> list[Child]:
+    """The child and the siblings the person may arrange a meeting about (those whose record
+    they may change)."""
+    access = access_for(request, child)
+    others = [s for s in access.siblings if access_for(request, s).edit]
+    return [child, *others]
+
+
+def _involved_practitioners(request: HttpRequest, household: list[Child]) -> list[User]:
+    """Practitioners involved with the children, as the reader may see them (sensitive services
+    stay hidden): offered first."""
+    access = access_for(request, household[0])
+    seen: dict[int, User] = {}
+    for involvement in access.visible_involvements:
+        seen.setdefault(involvement.practitioner_id, involvement.practitioner)
+    for sibling in access.siblings:
+        if sibling in household:
+            for involvement in sibling.visible:
+                seen.setdefault(involvement.practitioner_id, involvement.practitioner)
+    return [user for user in seen.values() if user.is_active and user.is_practitioner]
+
+
+def _arrange_choices(request, household, concern=None):
+    involved = _involved_practitioners(request, household)
+    everyone = list(_active_practitioners())
+    involved_ids = {user.pk for user in involved}
+    for user in involved:
+        user.agency_label = _practitioner_label(user)
+    chair_choices = [
+        ("", "Choose the chair"),
+        ("Working with the children", [(str(u.pk), _practitioner_label(u)) for u in involved]),
+        (
+            "Other practitioners",
+            [(str(u.pk), _practitioner_label(u)) for u in everyone if u.pk not in involved_ids],
+        ),
+    ]
+    child_ids = [c.pk for c in household]
+    parents = list(
+        ParentalResponsibility.objects.filter(child_id__in=child_ids, entered_in_error=False)
+        .select_related("child")
+        .order_by("child_id", "name")
+    )
+    concerns = list(Concern.objects.open().filter(child_id__in=child_ids).select_related("child"))
+    locations = Location.objects.filter(
+        service__in=Service.objects.for_practitioners()
+    ).select_related("service")
+    return {
+        "children": [(str(c.pk), f"{c.full_name} ({c.lisa_ref})") for c in household],
+        "young_people": [(str(c.pk), c.full_name) for c in household],
+        "chair": chair_choices,
+        "practitioners": [(str(u.pk), _practitioner_label(u)) for u in involved],
+        "other_practitioners": [
+            (str(u.pk), _practitioner_label(u)) for u in everyone if u.pk not in involved_ids
+        ],
+        "parents": [
+            (str(p.pk), f"{p.name} ({p.relationship} of {p.child.forenames})") for p in parents
+        ],
+        "concerns": [
+            (
+                str(c.pk),
+                f"{c.child.forenames}: {c.get_level_display()}, {c.date:%-d %B %Y}, "
+                f"{c.get_outcome_display()}",
+            )
+            for c in concerns
+        ],
+        "location": [("", "None")]
+        + [(str(loc.pk), f"{loc.service.name}: {loc}") for loc in locations],
+    }, {"parents": parents, "concerns": concerns}
+
+
+def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None) -> HttpResponse:
+    access = access_for(request, child)
+    if not access.edit:
+        _refuse(request, child, "only those working with the child may arrange a meeting", child)
+    household = _household(request, child)
+    choices, objects = _arrange_choices(request, household, concern)
+    chair = None
+    if concern is not None and concern.raised_by.is_active and access.see_agency(concern.agency):
+        chair = concern.raised_by
+    elif request.user.is_practitioner:
+        chair = request.user
+    initial = {
+        "children": [str(child.pk)],
+        "chair": str(chair.pk) if chair else "",
+        "concerns": [str(concern.pk)] if concern else [],
+        "date": timezone.localdate() + dt.timedelta(days=14),
+    }
+    form = ArrangeForm(request.POST or None, choices=choices, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        by_id = {str(c.pk): c for c in household}
+        users = {
+            str(u.pk): u
+            for u in User.objects.filter(
+                pk__in=[data["chair"], *data["practitioners"], *data["other_practitioners"]]
+            ).select_related("agency")
+        }
+        parents = {str(p.pk): p for p in objects["parents"]}
+        concerns = {str(c.pk): c for c in objects["concerns"]}
+        try:
+            meeting = actions.arrange_meeting(
+                request=request,
+                by=request.user,
+                children=[by_id[pk] for pk in data["children"]],
+                kind=data["kind"],
+                date=data["date"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                venue=data["venue"],
+                location=Location.objects.filter(pk=data["location"]).first()
+                if data["location"]
+                else None,
+                joining=data["joining"],
+                joining_details=data["joining_details"],
+                chair=users.get(data["chair"]),
+                concerns=[concerns[pk] for pk in data["concerns"]],
+                practitioners=[
+                    users[pk] for pk in [*data["practitioners"], *data["other_practitioners"]]
+                ],
+                parents=[parents[pk] for pk in data["parents"]],
+                young_people=[by_id[pk] for pk in data["young_people"]],
+                young_person_not_invited_reason=data["young_person_not_invited_reason"],
+                outsiders=[
+                    actions.Outsider(
+                        name=data["other_name"],
+                        role=data["other_role"],
+                        organisation=data["other_organisation"],
+                        contact=data["other_contact"],
+                    )
+                ],
+                prepared_on=data["prepared_on"],
+                prepared_by=data["prepared_by"],
+                parent_told_of_sharing=data["parent_told_of_sharing"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The meeting has been arranged and the practitioners told.")
+            return redirect("meetings:detail", pk=meeting.pk)
+    audit_view(request, child, "arrange a meeting form")
+    return render(
+        request,
+        "meetings/arrange.html",
+        {
+            "form": form,
+            "child": child,
+            "concern": concern,
+            "title": "Arrange a Family Support Meeting",
+        },
+    )
+
+
+@role_required(*PRACTITIONERS)
+def arrange(request: HttpRequest, child_pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child (or the central team, on a
+    practitioner's behalf): arrange a Family Support Meeting from the child's record."""
+    child = child_for_user(request, child_pk, "full", audit=False)
+    return _arrange(request, child)
+
+
+@role_required(*PRACTITIONERS)
+def arrange_from_concern(request: HttpRequest, concern_pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child: arrange the meeting a concern asked
+    for ("Family Support Meeting requested"); the chair defaults to the concern's author."""
+    concern = owned_record_for_user(
+        request, Concern, concern_pk, "full", related=("raised_by", "agency"), audit=False
+    )
+    if concern.outcome != ConcernOutcome.MEETING_REQUESTED or not concern.is_open:
+        messages.info(request, "This concern did not ask for a Family Support Meeting.")
+        return redirect("concerns:detail", pk=concern.pk)
+    return _arrange(request, concern.child, concern)
+
+
+# --- a meeting --------------------------------------------------------------------------------
+
+
+def _invitees(meeting: Meeting) -> list[Invitee]:
+    invitees = list(
+        meeting.invitees.select_related(
+            "practitioner", "practitioner__agency", "parent", "young_person"
+        )
+    )
+    order = [value for value, _ in InviteeKind.choices]
+    invitees.sort(key=lambda invitee: (order.index(invitee.kind), invitee.pk))
+    access = meeting.access
+    for invitee in invitees:
+        if invitee.kind == InviteeKind.PRACTITIONER:
+            user = invitee.practitioner
+            invitee.label = access.author(user, user.agency)
+            invitee.detail = user.job_title if access.see_agency(user.agency) else ""
+        elif invitee.kind == InviteeKind.PARENT:
+            invitee.label = invitee.parent.name
+            invitee.detail = f"{invitee.parent.relationship.capitalize()}"
+        elif invitee.kind == InviteeKind.YOUNG_PERSON:
+            invitee.label = invitee.young_person.full_name
+            invitee.detail = "The young person"
+        else:
+            invitee.label = invitee.name
+            invitee.detail = ", ".join(p for p in (invitee.role, invitee.organisation) if p)
+    return invitees
+
+
+def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
+    children = meeting.children_list
+    for child in children:
+        child.consent_position = consent_position(child)
+        child.consent_missing = rules.consent_missing(child)
+    appointments = list(
+        LeadAppointment.objects.filter(meeting=meeting).select_related(
+            "practitioner", "agency", "child"
+        )
+    )
+    for appointment in appointments:
+        appointment.label = meeting.access.author(appointment.practitioner, appointment.agency)
+        if meeting.access.see_agency(appointment.agency):
+            user = appointment.practitioner
+            appointment.contact = " · ".join(part for part in (user.phone, user.email) if part)
+    concerns = list(meeting.concerns.select_related("raised_by", "agency", "child"))
+    for concern in concerns:
+        concern.author_label = meeting.access.author(concern.raised_by, concern.agency)
+    return {
+        "meeting": meeting,
+        "children": children,
+        "child": children[0],
+        "venue": venue_for(meeting, children),
+        "chair_label": meeting.access.author(meeting.chair, meeting.chair.agency),
+        "invitees": _invitees(meeting),
+        "decisions": list(meeting.decisions.all()),
+        "concerns": concerns,
+        "appointments": appointments,
+        "can_change": may_change_meeting(request.user, meeting, meeting.accesses),
+    }
+
+
+@role_required(*CHILD_ROLES)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those who may see the full record of a child discussed: the meeting, who was invited and
+    came, what was decided, the lead professional, the plan and the consent position."""
+    meeting = meeting_for_user(request, pk)
+    return render(request, "meetings/detail.html", _meeting_context(request, meeting))
+
+
+def _changing(request: HttpRequest, pk: int) -> Meeting:
+    meeting = meeting_for_user(request, pk, audit=False)
+    if not may_change_meeting(request.user, meeting, meeting.accesses):
+        _refuse(
+            request,
+            meeting,
+            "only the chair, the lead professional and the central team may change a meeting",
+            meeting.children_list[0],
+        )
+    return meeting
+
+
+def _form_page(request, template: str, meeting: Meeting, form, what: str, **extra):
+    for child in meeting.children_list:
+        audit_view(request, child, what, meeting=meeting.pk)
+    return render(
+        request,
+        template,
+        {"form": form, "meeting": meeting, "child": meeting.children_list[0], **extra},
+    )
+
+
+@role_required(*CHILD_ROLES)
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair, the lead professional and the central team: attendance for every invitee."""
+    meeting = _changing(request, pk)
+    invitees = _invitees(meeting)
+    form = AttendanceForm(
+        request.POST or None, invitees=invitees, initial={"version": meeting.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_attendance(
+                request=request,
+                by=request.user,
+                meeting=meeting,
+                version=form.cleaned_data["version"],
+                attendance=form.attendance(),
+            )
+        except actions.ConcurrentEditError as error:
+            _conflict(form, error.current.version)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Attendance has been saved.")
+            return redirect("meetings:detail", pk=meeting.pk)
+    return _form_page(
+        request, "meetings/form.html", meeting, form, "attendance form", title="Attendance"
+    )
+
+
+@role_required(*CHILD_ROLES)
+def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair, the lead professional and the central team: record what the meeting
+    discussed and decided, and the next review date."""
+    meeting = _changing(request, pk)
+    closing = meeting.kind == MeetingKind.CLOSING
+    initial = {
+        "version": meeting.version,
+        "summary": meeting.summary,
+        "strengths": meeting.strengths,
+        "family_views": meeting.family_views,
+        "decisions": "\n".join(d.text for d in meeting.decisions.all()),
+        "next_review_on": meeting.next_review_on
+        or (None if closing else rules.suggested_review_date(meeting.date)),
+    }
+    form = RecordMeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_meeting(
+                request=request,
+                by=request.user,
+                meeting=meeting,
+                version=data["version"],
+                summary=data["summary"],
+                strengths=data["strengths"],
+                family_views=data["family_views"],
+                decisions=form.decision_list(),
+                next_review_on=data["next_review_on"],
+            )
+        except actions.ConcurrentEditError as error:
+            current = error.current
+            _conflict(form, current.version)
+            return _form_page(
+                request,
+                "meetings/form.html",
+                meeting,
+                form,
+                "record the meeting form",
+                title="Record the meeting",
+                conflict=current,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The record of the meeting has been saved.")
+            return redirect("meetings:detail", pk=meeting.pk)
+    return _form_page(
+        request,
+        "meetings/form.html",
+        meeting,
+        form,
+        "record the meeting form",
+        title="Record the meeting",
+    )
+
+
+@role_required(*CHILD_ROLES)
+def lead(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair, the lead professional and the central team: appoint the lead professional
+    from the practitioners who attended."""
+    meeting = _changing(request, pk)
+    invitees = [
+        i
+        for i in _invitees(meeting)
+        if i.kind == InviteeKind.PRACTITIONER and i.attendance == Attendance.ATTENDED
+    ]
+    choices = [(str(i.practitioner_id), i.label) for i in invitees]
+    if request.method == "POST" and request.POST.get("practitioner"):
+        # A practitioner who did not attend gets the rule's message, not "not a choice".
+        others = meeting.invitees.filter(kind=InviteeKind.PRACTITIONER).select_related(
+            "practitioner"
+        )
+        known = {value for value, _ in choices}
+        choices += [
+            (str(i.practitioner_id), i.practitioner.get_full_name())
+            for i in others
+            if str(i.practitioner_id) not in known
+        ]
+    form = LeadForm(request.POST or None, choices=choices, initial={"version": meeting.version})
+    if request.method == "POST" and form.is_valid():
+        practitioner = User.objects.filter(pk=form.cleaned_data["practitioner"]).first()
+        try:
+            actions.appoint_lead(
+                request=request,
+                by=request.user,
+                meeting=meeting,
+                version=form.cleaned_data["version"],
+                practitioner=practitioner,
+                family_view=form.cleaned_data["family_view"],
+            )
+        except actions.ConcurrentEditError as error:
+            _conflict(form, error.current.version)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The lead professional has been appointed.")
+            return redirect("meetings:detail", pk=meeting.pk)
+    intro = "" if choices else "Record attendance first: the lead is chosen from those who came."
+    return _form_page(
+        request,
+        "meetings/form.html",
+        meeting,
+        form,
+        "lead professional form",
+        title="Appoint the lead professional",
+        intro=intro,
+    )
+
+
+@role_required(*CHILD_ROLES)
+def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair, the lead professional and the central team: agree a support plan at the
+    meeting, starting with an outcome sought."""
+    meeting = _changing(request, pk)
+    if meeting.plan_id:
+        return redirect("meetings:plan", pk=meeting.plan_id)
+    form = OutcomeForm(
+        request.POST or None, submit="Start the plan", initial={"version": meeting.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = actions.create_plan(
+                request=request,
+                by=request.user,
+                meeting=meeting,
+                version=data["version"],
+                outcomes=[(data["headline"], data["description"])],
+            )
+        except actions.ConcurrentEditError as error:
+            _conflict(form, error.current.version)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The support plan has been started.")
+            return redirect("meetings:plan", pk=plan.pk)
+    return _form_page(
+        request,
+        "meetings/form.html",
+        meeting,
+        form,
+        "start a plan form",
+        title="Agree a support plan",
+        intro="Start with an outcome sought; add more outcomes and the actions on the plan's page.",
+    )
+
+
+def _audit_output(request, action: str, meeting: Meeting, what: str) -> None:
+    for child in meeting.children_list:
+        record(request, action, obj=meeting, child=child, detail={what: "meeting"})
+
+
+@role_required(*CHILD_ROLES)
+def print_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those who may see the meeting: the record of decisions as an A4 PDF. Audited as a
+    print for every child discussed."""
+    meeting = meeting_for_user(request, pk, audit=False)
+    context = _meeting_context(request, meeting)
+    context.update(
+        {
+            "plan": meeting.plan,
+            "actions": _plan_actions(meeting.plan, meeting.access) if meeting.plan_id else [],
+            "printed_at": timezone.now(),
+            "printed_by": request.user,
+        }
+    )
+    _audit_output(request, Action.PRINT, meeting, "printed")
+    pdf = render_pdf("meetings/record_pdf.html", context, request=request)
+    return pdf_response(pdf, f"record-of-decisions-{meeting.pk}.pdf")
+
+
+@role_required(*CHILD_ROLES)
+def calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those who may see the meeting: an .ics calendar file with the time, the venue and a
+    link, never the child's name. Audited as a download."""
+    meeting = meeting_for_user(request, pk, audit=False)
+    link = settings.LISA_SITE_URL + reverse("meetings:detail", args=[meeting.pk])
+    body = meeting_calendar.ics(meeting, venue=venue_for(meeting, meeting.children_list), link=link)
+    _audit_output(request, Action.DOWNLOAD, meeting, "downloaded")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+# --- the support plan -------------------------------------------------------------------------
+
+
+def _plan_actions(plan, access) -> list[PlanAction]:
+    """The plan's actions, each with ``who``: its owner as the reader may see them."""
+    found = list(
+        plan.actions.filter(entered_in_error=False)
+        .select_related(
+            "owner",
+            "owner__agency",
+            "owner_parent",
+            "owner_young_person",
+            "agency",
+            "service",
+            "outcome",
+        )
+        .prefetch_related(Prefetch("children", queryset=Child.objects.order_by("pk")), "notes")
+    )
+    for action in found:
+        action.who = (
+            access.author(action.owner, action.owner.agency)
+            if action.owner_id
+            else (action.owner_label)
+        )
+        if action.agency_id and not access.see_agency(action.agency):
+            action.agency = None
+    return found
+
+
+@role_required(*CHILD_ROLES)
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those who may see the full record of a child in the plan: the outcomes sought, the
+    actions with their owners and status, and the meetings that made it."""
+    support_plan = plan_for_user(request, pk)
+    plan_actions = _plan_actions(support_plan, support_plan.access)
+    user = request.user
+    for action in plan_actions:
+        action.plan = support_plan
+        action.may_update = may_update_action(user, action, support_plan.accesses)
+    meetings = list(support_plan.meetings.filter(entered_in_error=False).order_by("date", "pk"))
+    lead_label = (
+        support_plan.access.author(support_plan.lead, support_plan.lead.agency)
+        if support_plan.lead_id
+        else ""
+    )
+    return render(
+        request,
+        "meetings/plan.html",
+        {
+            "plan": support_plan,
+            "children": support_plan.children_list,
+            "child": support_plan.children_list[0],
+            "outcomes": list(support_plan.outcomes.all()),
+            "actions": plan_actions,
+            "meetings": meetings,
+            "lead_label": lead_label,
+            "can_change": may_change_plan(user, support_plan, support_plan.accesses),
+        },
+    )
+
+
+def _changing_plan(request: HttpRequest, pk: int):
+    support_plan = plan_for_user(request, pk, audit=False)
+    if not may_change_plan(request.user, support_plan, support_plan.accesses):
+        _refuse(
+            request,
+            support_plan,
+            "only the lead professional, the chair and the central team may change the plan",
+            support_plan.children_list[0],
+        )
+    return support_plan
+
+
+def _plan_form_page(request, support_plan, form, what: str, title: str, **extra):
+    for child in support_plan.children_list:
+        audit_view(request, child, what, supportplan=support_plan.pk)
+    return render(
+        request,
+        "meetings/plan_form.html",
+        {
+            "form": form,
+            "plan": support_plan,
+            "child": support_plan.children_list[0],
+            "title": title,
+            **extra,
+        },
+    )
+
+
+def _latest_meeting(support_plan) -> Meeting | None:
+    return support_plan.meetings.filter(entered_in_error=False).order_by("-date", "-pk").first()
+
+
+@role_required(*CHILD_ROLES)
+def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead professional, the chair and the central team: add an outcome sought."""
+    support_plan = _changing_plan(request, pk)
+    form = OutcomeForm(request.POST or None, initial={"version": support_plan.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.add_outcome(
+                request=request,
+                by=request.user,
+                plan=support_plan,
+                version=data["version"],
+                headline=data["headline"],
+                description=data["description"],
+                meeting=_latest_meeting(support_plan),
+            )
+        except actions.ConcurrentEditError as error:
+            _conflict(form, error.current.version)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The outcome has been added.")
+            return redirect("meetings:plan", pk=support_plan.pk)
+    return _plan_form_page(request, support_plan, form, "add an outcome form", "Add an outcome")
+
+
+def _action_choices(support_plan) -> tuple[dict, dict]:
+    children = support_plan.children_list
+    invited = User.objects.filter(
+        meeting_invitations__meeting__plan=support_plan, is_active=True
+    ).distinct()
+    practitioners = list(invited.select_related("agency").order_by("last_name", "first_name"))
+    parents = list(
+        ParentalResponsibility.objects.filter(
+            child__in=children, entered_in_error=False
+        ).select_related("child")
+    )
+    services = list(
+        Service.objects.for_practitioners()
+        .select_related("organisation")
+        .order_by("name")
+        .only("pk", "name", "organisation__name")
+    )
+    outcomes = list(support_plan.outcomes.all())
+    access = support_plan.access
+    choices = {
+        "outcome": [("", "None")] + [(str(o.pk), o.description) for o in outcomes],
+        "children": [(str(c.pk), c.full_name) for c in children],
+        "owner": [("", "Choose the practitioner")]
+        + [(str(u.pk), access.author(u, u.agency)) for u in practitioners],
+        "owner_parent": [("", "Choose the parent or carer")]
+        + [(str(p.pk), f"{p.name} ({p.relationship} of {p.child.forenames})") for p in parents],
+        "owner_young_person": [("", "Choose the young person")]
+        + [(str(c.pk), c.full_name) for c in children],
+        "agency": [("", "None")]
+        + [(str(a.pk), a.name) for a in Agency.objects.filter(is_active=True).order_by("name")],
+        "service": [("", "None")]
+        + [(str(s.pk), f"{s.name} ({s.organisation.name})") for s in services],
+    }
+    objects = {
+        "outcome": {str(o.pk): o for o in outcomes},
+        "children": {str(c.pk): c for c in children},
+        "owner": {str(u.pk): u for u in practitioners},
+        "owner_parent": {str(p.pk): p for p in parents},
+        "owner_young_person": {str(c.pk): c for c in children},
+    }
+    return choices, objects
+
+
+@role_required(*CHILD_ROLES)
+def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead professional, the chair and the central team: add an action to the plan."""
+    support_plan = _changing_plan(request, pk)
+    choices, objects = _action_choices(support_plan)
+    form = ActionForm(
+        request.POST or None,
+        choices=choices,
+        initial={
+            "version": support_plan.version,
+            "children": [str(c.pk) for c in support_plan.children_list],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kind = data["owner_kind"]
+        owner = actions.Owner(
+            kind=kind,
+            practitioner=objects["owner"].get(data["owner"])
+            if kind == OwnerKind.PRACTITIONER
+            else None,
+            parent=objects["owner_parent"].get(data["owner_parent"]),
+            young_person=objects["owner_young_person"].get(data["owner_young_person"]),
+            name=data["owner_name"],
+        )
+        try:
+            actions.add_action(
+                request=request,
+                by=request.user,
+                plan=support_plan,
+                version=data["version"],
+                what=data["what"],
+                outcome=objects["outcome"].get(data["outcome"]),
+                children=[objects["children"][pk] for pk in data["children"]],
+                owner=owner,
+                agency=Agency.objects.filter(pk=data["agency"]).first() if data["agency"] else None,
+                service=Service.objects.filter(pk=data["service"]).first()
+                if data["service"]
+                else None,
+                due_on=data["due_on"],
+                meeting=_latest_meeting(support_plan),
+            )
+        except actions.ConcurrentEditError as error:
+            _conflict(form, error.current.version)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The action has been added.")
+            return redirect("meetings:plan", pk=support_plan.pk)
+    return _plan_form_page(request, support_plan, form, "add an action form", "Add an action")
+
+
+@role_required(*CHILD_ROLES)
+def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead professional or chair after a closing meeting, or the central team: close the
+    plan with a reason."""
+    support_plan = _changing_plan(request, pk)
+    form = ClosePlanForm(request.POST or None, initial={"version": support_plan.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.close_plan(
+                request=request,
+                by=request.user,
+                plan=support_plan,
+                version=data["version"],
+                reason=data["reason"],
+                text=data["text"],
+            )
+        except actions.ConcurrentEditError as error:
+            _conflict(form, error.current.version)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The support plan has been closed.")
+            return redirect("meetings:plan", pk=support_plan.pk)
+    return _plan_form_page(request, support_plan, form, "close the plan form", "Close the plan")
+
+
+@role_required(*CHILD_ROLES)
+def action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those who may see the plan: an action and its progress notes. Its owner, the lead
+    professional, the chair and the central team update it."""
+    plan_action = action_for_user(request, pk, audit=request.method != "POST")
+    support_plan = plan_action.plan
+    may_update = may_update_action(request.user, plan_action, support_plan.accesses)
+    if request.method == "POST" and not may_update:
+        _refuse(
+            request,
+            plan_action,
+            "only the action's owner, the lead professional and the chair may update it",
+            support_plan.children_list[0],
+        )
+    form = None
+    if may_update:
+        form = ActionUpdateForm(
+            request.POST or None,
+            initial={
+                "version": plan_action.version,
+                "status": plan_action.status,
+                "not_done_reason": plan_action.not_done_reason,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.update_action(
+                    request=request,
+                    by=request.user,
+                    action=plan_action,
+                    version=data["version"],
+                    status=data["status"],
+                    not_done_reason=data["not_done_reason"],
+                    note=data["note"],
+                )
+            except actions.ConcurrentEditError as error:
+                _conflict(form, error.current.version)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "The action has been updated.")
+                return redirect("meetings:plan", pk=support_plan.pk)
+        if request.method == "POST":
+            for child in support_plan.children_list:
+                audit_view(request, child, "action form", planaction=plan_action.pk)
+    notes = list(plan_action.notes.select_related("by", "by__agency"))
+    for note in notes:
+        note.by_label = support_plan.access.author(note.by, note.by.agency)
+    return render(
+        request,
+        "meetings/action.html",
+        {
+            "action": plan_action,
+            "plan": support_plan,
+            "child": support_plan.children_list[0],
+            "notes": notes,
+            "form": form,
+            "owner_label": plan_action.owner_label
+            if not plan_action.owner_id
+            else support_plan.access.author(plan_action.owner, plan_action.owner.agency),
+        },
+    )
