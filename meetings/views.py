@@ -145,16 +145,14 @@ def _arrange_choices(request, household, concern=None):
     involved = _involved_practitioners(request, household)
     everyone = list(_active_practitioners())
     involved_ids = {user.pk for user in involved}
-    for user in involved:
-        user.agency_label = _practitioner_label(user)
-    chair_choices = [
-        ("", "Choose the chair"),
+    groups = [
         ("Working with the children", [(str(u.pk), _practitioner_label(u)) for u in involved]),
         (
             "Other practitioners",
             [(str(u.pk), _practitioner_label(u)) for u in everyone if u.pk not in involved_ids],
         ),
     ]
+    chair_choices = [("", "Choose the chair"), *[group for group in groups if group[1]]]
     child_ids = [c.pk for c in household]
     parents = list(
         ParentalResponsibility.objects.filter(child_id__in=child_ids, entered_in_error=False)

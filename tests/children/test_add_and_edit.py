@@ -183,7 +183,7 @@ class TestEditing:
         page = client.get(f"/children/{child.pk}/record/").content.decode()
         # The record's own field-history table lists this change, by whom, field by field
         # ("School" alone is on every record, as a detail).
-        history = page.split("<h2 class=\"govuk-heading-m\">Changes to the child's details</h2>")[1]
+        history = page.split('<h2 class="govuk-heading-m">Changes to the child\'s details</h2>')[1]
         history = history.split("Back to the index card")[0]
         assert "No changes recorded" not in history
         assert re.search(rf"<td[^>]*>{amara.get_full_name()}</td>\s*<td[^>]*>School</td>", history)

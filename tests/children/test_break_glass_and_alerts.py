@@ -47,7 +47,7 @@ class TestBreakGlass:
         row = page.split(f'href="/audit/alerts/{alert.pk}/"')[1].split("</tr>")[0]
         assert row.startswith(">Break-glass access</a>")
         assert daniel.get_full_name() in row and child.lisa_ref in row
-        assert "govuk-tag--red\">Open</strong>" in row
+        assert 'govuk-tag--red">Open</strong>' in row
         # And it is in the child's audit trail.
         page = central.get(f"/audit/?child={child.pk}").content.decode()
         assert "Broke glass" in page

@@ -57,6 +57,17 @@ def child(db):
 
 
 @pytest.fixture
+def shielded_child(db):
+    return make_child(
+        forenames="Perpetua",
+        surname="Windlesham",
+        shielded=True,
+        address_line_1="7 Hidden Mews",
+        postcode="SE4 1AA",
+    )
+
+
+@pytest.fixture
 def ivy(agencies):
     return make_user(
         "ivy.moss", agencies["voluntary"], [Role.PRACTITIONER], job_title="Family support worker"
