@@ -158,7 +158,10 @@ def _day(raw: str) -> int | None:
 def _time(raw: str, name: str):
     if not raw:
         return None
-    value = parse_time(raw)
+    try:  # parse_time raises ValueError for well-formed impossible times, such as 25:99
+        value = parse_time(raw)
+    except ValueError:
+        value = None
     if value is None:
         raise BadRequest(f"{name} must be a time, such as 09:30.")
     return value
@@ -167,9 +170,13 @@ def _time(raw: str, name: str):
 def _modified_after(raw: str):
     if not raw:
         return None
-    value = parse_datetime(raw)
+    # The parsers raise ValueError for well-formed impossible dates, such as 2026-02-30.
+    try:
+        value = parse_datetime(raw)
+        day = parse_date(raw) if value is None else None
+    except ValueError:
+        value = day = None
     if value is None:
-        day = parse_date(raw)
         if day is None:
             raise BadRequest("modified_after must be a date or date-time (ISO 8601).")
         value = dt.datetime.combine(day, dt.time())

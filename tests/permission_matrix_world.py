@@ -43,7 +43,6 @@ from directory.models import Organisation
 from lisa import actions as user_actions
 from lisa.models import Agency, AgencyType, Role, User
 from meetings import actions as meeting_actions
-from meetings import actions as meeting_actions
 from meetings.models import HeadlineOutcome, Joining, MeetingKind, OwnerKind
 from messaging import actions as message_actions
 from tests.conftest import make_user
@@ -245,46 +244,6 @@ def build_world() -> World:
         meeting=meeting,
     )
 
-    # A Family Support Meeting about the child that amara chairs, and a held one with a plan
-    # whose action is hers; the sister's concern asks for a meeting.
-    requested = concern_actions.log_concern(
-        request=_request(amara),
-        by=amara,
-        child=sister,
-        **{**concern_values, "level": 3, "outcome": ConcernOutcome.MEETING_REQUESTED},
-    )
-    meeting_values = {
-        "children": [child],
-        "kind": "initial",
-        "date": timezone.localdate(),
-        "start_time": dt.time(10),
-        "end_time": dt.time(11),
-        "venue": "Matrix Children's Centre",
-        "joining": "in_person",
-        "chair": amara,
-        "young_person_not_invited_reason": "Too young",
-    }
-    meeting = meeting_actions.arrange_meeting(request=_request(amara), by=amara, **meeting_values)
-    planned = meeting_actions.arrange_meeting(request=_request(amara), by=amara, **meeting_values)
-    plan = meeting_actions.create_plan(
-        request=_request(amara),
-        by=amara,
-        meeting=planned,
-        version=planned.version,
-        outcomes=[("education", "At school every day")],
-    )
-    plan_action = meeting_actions.add_action(
-        request=_request(amara),
-        by=amara,
-        plan=plan,
-        version=type(plan).objects.get(pk=plan.pk).version,
-        what="Breakfast club place",
-        outcome=None,
-        children=[child],
-        owner=meeting_actions.Owner(kind="practitioner", practitioner=amara),
-        due_on=timezone.localdate() + dt.timedelta(days=14),
-    )
-
     # Someone else broke glass: the alert the central team reviews.
     child_actions.break_glass(
         request=_request(bea),
@@ -340,11 +299,6 @@ def build_world() -> World:
         "thread": thread.pk,
         "message": message.pk,
         "alert": alert.pk,
-        "meeting_concern": requested.pk,
-        "meeting": meeting.pk,
-        "planned_meeting": planned.pk,
-        "plan": plan.pk,
-        "plan_action": plan_action.pk,
         "managed_user": terry.pk,
         "deactivated_user": vera.pk,
         "agency": agencies["health"].pk,

@@ -234,6 +234,23 @@ class TestFilters:
         assert len(found) == 2
         assert get(client, "/services", modified_after="yesterday").status_code == 400
 
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("modified_after", "2026-02-30"),
+            ("modified_after", "0000-00-00"),
+            ("modified_after", "2026-13-01T10:00:00Z"),
+            ("start_time", "25:99"),
+            ("end_time", "23:61"),
+        ],
+    )
+    def test_impossible_dates_and_times_are_refused_not_a_server_error(
+        self, client, services, name, value
+    ):
+        response = get(client, "/services", **{name: value})
+        assert response.status_code == 400
+        assert name in response.json()["error"]
+
     def test_day_and_times(self, client, services):
         assert ids(get(client, "/services", day="FR")) == ["Forest Hill Youth Club"]
         assert ids(get(client, "/services", day="Tuesday")) == [

@@ -113,20 +113,6 @@ meetings:outcome-add        login 403      200      403     403      200     403
 meetings:action-add         login 403      200      403     403      200     403    403     403
 meetings:plan-close         login 403      200      403     403      200     403    403     403
 meetings:action             login 403      200      200     403      200     403    403     403
-meetings:arrange            login 403      200      200     403      200     403    403     403
-meetings:arrange-concern    login 403      200      200     403      200     403    403     403
-meetings:detail             login 403      200      200     403      200     403    403     403
-meetings:attendance         login 403      200      403     403      200     403    403     403
-meetings:record             login 403      200      403     403      200     403    403     403
-meetings:lead               login 403      200      403     403      200     403    403     403
-meetings:plan-create        login 403      200      403     403      200     403    403     403
-meetings:print              login 403      200      200     403      200     403    403     403
-meetings:calendar           login 403      200      200     403      200     403    403     403
-meetings:plan               login 403      200      200     403      200     403    403     403
-meetings:outcome-add        login 403      200      403     403      200     403    403     403
-meetings:action-add         login 403      200      403     403      200     403    403     403
-meetings:plan-close         login 403      200      403     403      200     403    403     403
-meetings:action             login 403      200      200     403      200     403    403     403
 messaging:thread            login 404      200      200     404      404     403    403     403
 messaging:message-error     login 404      200      403     404      404     403    403     403
 oruk:service                200   200      200      200     200      200     200    200     200
@@ -200,20 +186,6 @@ KWARGS: dict[str, dict[str, str]] = {
     "meetings:lead": {"pk": "meeting"},
     "meetings:plan-create": {"pk": "meeting"},
     "meetings:print": {"pk": "meeting"},
-    "meetings:calendar": {"pk": "meeting"},
-    "meetings:plan": {"pk": "plan"},
-    "meetings:outcome-add": {"pk": "plan"},
-    "meetings:action-add": {"pk": "plan"},
-    "meetings:plan-close": {"pk": "plan"},
-    "meetings:action": {"pk": "plan_action"},
-    "meetings:arrange": {"child_pk": "child"},
-    "meetings:arrange-concern": {"concern_pk": "meeting_concern"},
-    "meetings:detail": {"pk": "meeting"},
-    "meetings:attendance": {"pk": "meeting"},
-    "meetings:record": {"pk": "meeting"},
-    "meetings:lead": {"pk": "meeting"},
-    "meetings:plan-create": {"pk": "meeting"},
-    "meetings:print": {"pk": "planned_meeting"},
     "meetings:calendar": {"pk": "meeting"},
     "meetings:plan": {"pk": "plan"},
     "meetings:outcome-add": {"pk": "plan"},

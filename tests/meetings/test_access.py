@@ -103,9 +103,10 @@ def test_only_the_owner_sees_the_update_form_on_an_action(client_for, priya, ivy
 
 
 def test_a_meeting_about_two_children_opens_to_whoever_works_with_either(
-    client_for, daniel, helen, amara, morgan, child, scene
+    client_for, daniel, helen, amara, morgan, agencies, child, scene
 ):
     from children.models import Family
+    from tests.conftest import make_user
     from tests.meetings.conftest import arrange, make_child
 
     family = Family.objects.create()
@@ -122,9 +123,13 @@ def test_a_meeting_about_two_children_opens_to_whoever_works_with_either(
     )
     both = arrange(morgan, child, chair=amara, children=[child, brother])
     assert client_for(daniel).get(f"/meetings/{both.pk}/").status_code == 200
-    # ...but not the meeting about the child alone, nor (for helen) either.
+    # ...but not the meeting about the child alone.
     assert client_for(daniel).get(f"/meetings/{scene['meeting'].pk}/").status_code == 403
-    assert client_for(helen).get(f"/meetings/{both.pk}/").status_code == 403
+    # helen's agency works with the brother (daniel), so she may see it too; a practitioner of
+    # an agency that works with neither child may not.
+    assert client_for(helen).get(f"/meetings/{both.pk}/").status_code == 200
+    stranger = make_user("stella.stranger", agencies["camhs"], ["practitioner"])
+    assert client_for(stranger).get(f"/meetings/{both.pk}/").status_code == 403
     # Both children shown are audited under their own records.
     for shown in (child, brother):
         assert AuditEvent.objects.filter(
