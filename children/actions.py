@@ -531,7 +531,7 @@ def break_glass(
         kind=AlertKind.BREAK_GLASS,
         child=child,
         user=by,
-        reason_category=grant.get_category_display(),
+        reason_category=grant.get_category_display()[:40],  # the column holds 40
         reason=grant.reason,
         detail={"grant": grant.pk, "expires_at": grant.expires_at.isoformat()},
         created_at=now,

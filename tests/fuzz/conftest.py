@@ -6,7 +6,8 @@ rolled back when the module ends, so the rest of the suite never sees it. Every 
 inside a savepoint that is rolled back straight after, so each example meets the same world.
 
 ``LISA_FUZZ_EXAMPLES`` sets how many inputs hypothesis generates for each form or query string
-(20 by default; ``make fuzz`` sets enough for well over 10,000 in all).
+(20 by default, about three minutes in all; ``make fuzz`` sets 150, over 10,000
+inputs in all).
 """
 
 from __future__ import annotations
