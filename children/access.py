@@ -67,8 +67,7 @@ def child_for_user(
         )
     grant = access.grant if need == "full" else None
     if grant is not None:
-        request.lisa_break_glass_grant = grant
-        request.__dict__.setdefault("_lisa_grants", {})[child.pk] = grant
+        note_break_glass(request, child, grant)
     if audit and request.method in ("GET", "HEAD"):
         audit_view(request, child, need)
     return child
@@ -114,11 +113,17 @@ def _merged_into(child_id: int, kept: Child) -> bool:
     return Child.objects.filter(pk=child_id, merged_into_id=kept.pk).exists()
 
 
+def note_break_glass(request: HttpRequest, child: Child, grant) -> None:
+    """This request reads ``child`` under ``grant``: every audit event about the child it writes
+    (a view, a print, a download) carries the grant and its reason (audit.services)."""
+    request.__dict__.setdefault("_lisa_grants", {})[child.pk] = grant
+
+
 def access_for(request: HttpRequest, child: Child) -> ChildAccess:
     """The access object for the signed-in person and ``child``, made once per request."""
     cache = request.__dict__.setdefault("_lisa_child_access", {})
     access = cache.get(child.pk)
-    if access is None or access.child is not child and access.child.pk != child.pk:
+    if access is None:
         access = cache[child.pk] = ChildAccess(request.user, child)
     return access
 

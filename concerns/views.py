@@ -40,7 +40,7 @@ from lisa.forms import ReasonForm, apply_errors
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.models import Role
 from lisa.pdf import pdf_response, render_pdf
-from lisa.versioning import CONFLICT_MESSAGE
+from lisa.versioning import show_conflict
 
 CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
@@ -385,7 +385,6 @@ def chronology_pdf(request: HttpRequest, child_pk: int) -> HttpResponse:
     a PDF. The print is audited."""
     child = child_for_user(request, child_pk, "full", audit=False)
     form, filters, events = _chronology(request, child)
-    grant = getattr(request, "lisa_break_glass_grant", None)
     detail = {
         "printed": "chronology",
         "events": len(events),
@@ -393,8 +392,7 @@ def chronology_pdf(request: HttpRequest, child_pk: int) -> HttpResponse:
         "start": filters["start"].isoformat() if filters.get("start") else "",
         "end": filters["end"].isoformat() if filters.get("end") else "",
     }
-    if grant is not None:
-        detail["break_glass"] = {"grant": grant.pk, "reason": grant.reason}
+    # Under break glass, the print carries the grant and its reason (audit.services).
     record(request, Action.PRINT, obj=child, child=child, detail=detail)
     pdf = render_pdf(
         "concerns/chronology_pdf.html",
@@ -457,9 +455,7 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             )
         except actions.ConcurrentEditError as error:
             conflict = error.current
-            form.add_error(None, CONFLICT_MESSAGE)
-            form.data = form.data.copy()
-            form.data["version"] = conflict.version
+            show_conflict(form, conflict)
         except ValidationError as error:
             apply_errors(form, error)
         else:

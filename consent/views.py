@@ -29,6 +29,7 @@ from lisa.access import deny, role_required
 from lisa.forms import ReasonForm, apply_errors
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.pdf import pdf_response
+from lisa.versioning import show_conflict
 
 CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 KINDS = {"parent-carer": Kind.PARENT_CARER, "young-person": Kind.YOUNG_PERSON}
@@ -143,13 +144,12 @@ def withdraw(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 how=data["how"],
             )
         except actions.ConcurrentEditError as error:
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                error.current,
                 "Someone else changed this agreement while you were editing. Check it and try "
                 "again; your changes have not been saved.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -186,13 +186,12 @@ def copies(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 values=form.cleaned_data,
             )
         except actions.ConcurrentEditError as error:
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                error.current,
                 "Someone else changed this agreement while you were editing. Check it and try "
                 "again; your changes have not been saved.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -269,14 +268,13 @@ def scan_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"] or None,
             )
         except actions.ConcurrentEditError as error:
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                error.current,
                 "Someone else attached a scan or changed this agreement while you were "
                 "choosing the file. Nothing has been replaced: check the agreement and attach "
                 "the scan again if it is still needed.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -30,6 +30,7 @@ from directory.search import (
 from lisa.access import public, role_required, signed_in
 from lisa.forms import apply_errors
 from lisa.models import Role
+from lisa.versioning import show_conflict
 
 PAGE_SIZE = 20
 KEEPERS = (Role.DIRECTORY_EDITOR, Role.CENTRAL_TEAM)
@@ -274,14 +275,13 @@ def _edit(request: HttpRequest, service: Service | None) -> HttpResponse:
             )
         except actions.ConcurrentEditError as error:
             conflict = error.current
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                conflict,
                 "Someone else changed this entry while you were editing it. Your changes have "
                 "not been saved. Check the entry as it is now (below the form), then preview and "
                 "save again.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = conflict.updated_at.isoformat()
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -408,13 +408,12 @@ def organisation_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
                 version=form.cleaned_data["version"],
             )
         except actions.ConcurrentEditError as error:
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                error.current,
                 "Someone else changed this organisation while you were editing. Your changes "
                 "have not been saved: check it and save again.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = error.current.updated_at.isoformat()
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -455,13 +454,12 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except actions.ConcurrentEditError as error:
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                error.current,
                 "Someone else changed this category while you were editing. Your changes have "
                 "not been saved: check it and save again.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = error.current.updated_at.isoformat()
         except ValidationError as error:
             _apply_errors(form, error)
         else:

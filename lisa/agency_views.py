@@ -12,6 +12,7 @@ from lisa import actions
 from lisa.access import role_required
 from lisa.forms import AgencyForm, apply_errors
 from lisa.models import Agency, Role
+from lisa.versioning import show_conflict
 
 FIELDS = ("name", "agency_type", "sensitive_service", "phone", "email", "is_active")
 
@@ -51,13 +52,12 @@ def agency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         except actions.ConcurrentEditError as error:
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                error.current,
                 "Someone else changed this agency while you were editing; your changes have not "
                 f"been saved. It is now called “{error.current.name}”. Check and save again.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = error.current.updated_at.isoformat()
         else:
             messages.success(request, f"{saved.name} has been saved.")
             return redirect("agencies:list")

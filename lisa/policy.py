@@ -308,22 +308,13 @@ class ChildAccess:
         """The other children of the household, each with ``visible`` (the involvements the
         reader may see): "so a practitioner sees the practitioners involved with the others in
         the family". A sibling's sensitive involvements follow that sibling's own consent."""
-        siblings = self.household
-        sensitive = [
-            sibling
-            for sibling in siblings
-            if any(inv.agency.sensitive_service for inv in sibling.active_involvements)
-        ]
-        for sibling in siblings:
-            sibling_access = self.for_sibling(sibling) if sibling in sensitive else self
+        for sibling in self.household:
+            sensitive = any(inv.agency.sensitive_service for inv in sibling.active_involvements)
+            sibling_access = ChildAccess(self.user, sibling) if sensitive else self
             sibling.visible = [
                 inv for inv in sibling.active_involvements if sibling_access.see_involvement(inv)
             ]
-        return siblings
-
-    def for_sibling(self, sibling) -> ChildAccess:
-        access = ChildAccess(self.user, sibling)
-        return access
+        return self.household
 
     # --- involvements and records --------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from lisa import actions
 from lisa.access import managed_users, role_required, user_for_manager
 from lisa.forms import DeactivateForm, TrainingForm, UserForm, apply_errors
 from lisa.models import Agency, Role
-from lisa.versioning import version_of
+from lisa.versioning import show_conflict, version_of
 
 MANAGERS = (Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
 PAGE_SIZE = 50
@@ -127,13 +127,12 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except actions.ConcurrentEditError as error:
             conflict = error.current
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                conflict,
                 "Someone else changed this user while you were editing. Their values are shown "
                 "below; your changes have not been saved. Check them and save again.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = conflict.updated_at.isoformat()
         except actions.CentralTeamOnly as refusal:
             form.add_error(refusal.field, refusal.message)
             actions.refuse_for_central_team(
@@ -176,13 +175,12 @@ def user_training(request: HttpRequest, pk: int) -> HttpResponse:
                 if current.training_date
                 else "No training date is recorded now."
             )
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                current,
                 "Someone else changed this user while you were editing. "
                 f"{recorded} Your date has not been saved. Check it and save again.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = version_of(current)
             target = current
         except ValidationError as error:
             apply_errors(form, error)

@@ -37,3 +37,12 @@ class Versioned:
     @property
     def version(self) -> str:
         return version_of(self)
+
+
+def show_conflict(form, current: Any, message: str = CONFLICT_MESSAGE) -> None:
+    """Refuse a save on ``form`` because someone else saved ``current`` since: say so above the
+    form, keep everything typed, and carry the newer version so a deliberate second save is
+    accepted."""
+    form.add_error(None, message)
+    form.data = form.data.copy()
+    form.data["version"] = version_of(current)

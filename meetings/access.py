@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from children.access import access_for, audit_view
+from children.access import access_for, audit_view, note_break_glass
 from children.models import Child
 from lisa.access import deny
 from lisa.models import User
@@ -47,8 +47,7 @@ def _open(request: HttpRequest, record, what: str, *, audit: bool):
     for child in readable:
         grant = accesses[child.pk].grant
         if grant is not None:
-            request.__dict__.setdefault("_lisa_grants", {})[child.pk] = grant
-            request.lisa_break_glass_grant = grant
+            note_break_glass(request, child, grant)
     if audit and request.method in ("GET", "HEAD"):
         for child in children:
             audit_view(request, child, what, **{label.split(".")[1]: record.pk})

@@ -31,7 +31,7 @@ from lisa.forms import apply_errors
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.models import Agency, Role, User
 from lisa.pdf import pdf_response, render_pdf
-from lisa.versioning import CONFLICT_MESSAGE
+from lisa.versioning import show_conflict
 from meetings import actions, rules
 from meetings import calendar as meeting_calendar
 from meetings.access import (
@@ -76,12 +76,6 @@ def _refuse(request: HttpRequest, record_obj, reason: str, child=None):
         object_id=record_obj.pk,
         child=child.pk if child is not None else None,
     )
-
-
-def _conflict(form, current_version: str) -> None:
-    form.add_error(None, CONFLICT_MESSAGE)
-    form.data = form.data.copy()
-    form.data["version"] = current_version
 
 
 def _practitioner_label(user: User) -> str:
@@ -399,7 +393,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
                 attendance=form.attendance(),
             )
         except actions.ConcurrentEditError as error:
-            _conflict(form, error.current.version)
+            show_conflict(form, error.current)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -442,7 +436,7 @@ def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except actions.ConcurrentEditError as error:
             current = error.current
-            _conflict(form, current.version)
+            show_conflict(form, current)
             return _form_page(
                 request,
                 "meetings/form.html",
@@ -502,7 +496,7 @@ def lead(request: HttpRequest, pk: int) -> HttpResponse:
                 family_view=form.cleaned_data["family_view"],
             )
         except actions.ConcurrentEditError as error:
-            _conflict(form, error.current.version)
+            show_conflict(form, error.current)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -541,7 +535,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
                 outcomes=[(data["headline"], data["description"])],
             )
         except actions.ConcurrentEditError as error:
-            _conflict(form, error.current.version)
+            show_conflict(form, error.current)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -707,7 +701,7 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=_latest_meeting(support_plan),
             )
         except actions.ConcurrentEditError as error:
-            _conflict(form, error.current.version)
+            show_conflict(form, error.current)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -802,7 +796,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=_latest_meeting(support_plan),
             )
         except actions.ConcurrentEditError as error:
-            _conflict(form, error.current.version)
+            show_conflict(form, error.current)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -829,7 +823,7 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
                 text=data["text"],
             )
         except actions.ConcurrentEditError as error:
-            _conflict(form, error.current.version)
+            show_conflict(form, error.current)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -875,7 +869,7 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
                     note=data["note"],
                 )
             except actions.ConcurrentEditError as error:
-                _conflict(form, error.current.version)
+                show_conflict(form, error.current)
             except ValidationError as error:
                 apply_errors(form, error)
             else:

@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from children.access import access_for, audit_view
+from children.access import access_for, audit_view, note_break_glass
 from children.models import Child
 from lisa.access import deny
 from lisa.models import User
@@ -118,8 +118,7 @@ def child_for_user_or_refuse(request: HttpRequest, child: Child, thread: Thread)
     access = access_for(request, child)
     if access.full:
         if access.grant is not None:
-            request.lisa_break_glass_grant = access.grant
-            request.__dict__.setdefault("_lisa_grants", {})[child.pk] = access.grant
+            note_break_glass(request, child, access.grant)
         return
     if access.break_glass:
         request.lisa_break_glass = reverse("children:break-glass", args=[child.pk])
