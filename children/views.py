@@ -42,7 +42,7 @@ from lisa.access import deny, role_required
 from lisa.forms import apply_errors
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.models import Role, User
-from lisa.versioning import CONFLICT_MESSAGE
+from lisa.versioning import show_conflict
 
 CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
@@ -315,14 +315,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except actions.ConcurrentEditError as error:
                 conflict = error.current
-                form.add_error(
-                    None,
+                show_conflict(
+                    form,
+                    conflict,
                     "Someone else changed this child's record while you were editing. Their "
                     "values are shown below; your changes have not been saved. Check them and "
                     "save again.",
                 )
-                form.data = form.data.copy()
-                form.data["version"] = conflict.version
             except ValidationError as error:
                 apply_errors(form, error)
             else:
@@ -531,6 +530,14 @@ def involvement_error(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     team: a mistaken involvement is marked entered in error, never removed."""
     child = child_for_user(request, pk, "card", audit=False)
     involvement = _involvement(request, child, item_pk)
+    if not access_for(request, child).mark_involvement_in_error(involvement):
+        deny(
+            request,
+            "you may not mark this involvement as entered in error",
+            object_type="children.involvement",
+            object_id=involvement.pk,
+            child=child.pk,
+        )
     form = ReasonForm(
         request.POST or None,
         label="Why is this involvement wrong?",
@@ -632,13 +639,12 @@ def parent_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             )
         except actions.ConcurrentEditError as error:
             conflict = error.current
-            form.add_error(
-                None,
+            show_conflict(
+                form,
+                conflict,
                 "Someone else changed these details while you were editing. Their values are "
                 "shown below; your changes have not been saved.",
             )
-            form.data = form.data.copy()
-            form.data["version"] = conflict.version
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -680,9 +686,7 @@ def parent_error(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 version=form.cleaned_data.get("version") or None,
             )
         except actions.ConcurrentEditError as error:
-            form.add_error(None, CONFLICT_MESSAGE)
-            form.data = form.data.copy()
-            form.data["version"] = error.current.version
+            show_conflict(form, error.current)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -258,10 +258,16 @@ class TestEnteredInError:
         assert AuditEvent.objects.filter(
             action=Action.ENTERED_IN_ERROR, child_id=open_concern.child_id
         ).exists()
-        detail = client.get(f"/concerns/{open_concern.pk}/").content.decode()
-        assert "Entered in error" in detail and "Logged on the wrong child" in detail
+        # The history keeps it, marked (read as the central team: an author whose only tie to
+        # the child was this concern is no longer involved once it is entered in error).
+        detail = client_for(personas["morgan"]).get(f"/concerns/{open_concern.pk}/")
+        text = detail.content.decode()
+        assert "Entered in error" in text and "Logged on the wrong child" in text
         # No further steps once entered in error.
+        client = client_for(personas[persona])
         assert client.get(f"/concerns/{open_concern.pk}/change/").status_code == 403
+        if persona != "morgan":
+            assert client.get(f"/concerns/{open_concern.pk}/").status_code == 403
 
 
 class TestDetail:

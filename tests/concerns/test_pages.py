@@ -105,7 +105,10 @@ class TestCategories:
         assert response.status_code == 302
         bullying = Category.objects.get(name="Bullying")
         assert AuditEvent.objects.filter(action=Action.CREATE, object_type="concerns.category")
-        client.post(f"/concerns/categories/{bullying.pk}/", {"name": "Bullying", "position": "12"})
+        client.post(
+            f"/concerns/categories/{bullying.pk}/",
+            {"name": "Bullying", "position": "12", "version": bullying.version},
+        )
         bullying.refresh_from_db()
         assert not bullying.is_active
         # A retired category is not offered, and is refused if posted.

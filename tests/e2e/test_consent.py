@@ -150,12 +150,15 @@ def test_consent_journey(page, personas, settings, tmp_path):
     young.refresh_from_db()
     assert young.entered_in_error and young.error_reason == "Recorded on the wrong form"
 
-    # The index card shows the position at a glance, without the entry made in error.
-    visit(page, f"/children/{child.pk}/")
+    # The full record shows the position at a glance, without the entry made in error; the
+    # index card says only that consent is recorded (refusals are full-record data).
+    visit(page, f"/children/{child.pk}/record/")
     expect(page.get_by_test_id("consent-position")).to_have_text(
         "Parent/carer did not agree on 3 May 2026; young person not asked; decision to share "
         "without consent on 5 May 2026 (to safeguard the child)"
     )
+    visit(page, f"/children/{child.pk}/")
+    expect(page.get_by_test_id("consent-position")).to_have_text("Recorded: see the full record")
 
 
 def banner(page):
