@@ -151,7 +151,9 @@ def log_concern(
             reason="Logged a concern about a child they were not involved with",
             detail={"involvement": involvement.pk, "concern": concern.pk, "how_began": "concern"},
         )
-    notified = _notify_involved(concern, by)
+    # Who was told is not written in the author's audit event: their designated officer reads
+    # it, and a count that includes a hidden sensitive service would reveal that service.
+    _notify_involved(concern, by)
     if rules.raises_central_alert(old_level=None, new_level=concern.level):
         _alert_central_team(concern, by, why="A level 4 (acute) concern was logged")
     record(
@@ -164,7 +166,6 @@ def log_concern(
             "outcome": concern.outcome,
             "categories": sorted(category.name for category in categories),
             "involvement": involvement.pk,
-            "notified": len(notified),
         },
     )
     return concern

@@ -24,6 +24,7 @@ from directory.models import Category, Location, OpeningSession, Organisation, S
 from directory.search import forget_languages
 from lisa.actions import ConcurrentEditError
 from lisa.models import Role, User
+from lisa.versioning import check_version
 
 __all__ = [
     "ConcurrentEditError",
@@ -71,10 +72,6 @@ def can_edit_service(user: User, service: Service) -> bool:
     if user.is_central_team:
         return True
     return user.is_directory_editor and service.editors.filter(pk=user.pk).exists()
-
-
-def _version(obj: Any) -> str:
-    return obj.updated_at.isoformat()
 
 
 def check_sessions(sessions: Iterable[Session]) -> list[Session]:
@@ -225,8 +222,7 @@ def save_service(
         locked = Service.objects.select_for_update().get(pk=service.pk)
         if not can_edit_service(by, locked):
             raise PermissionDenied("You may change only your own service's entry.")
-        if _version(locked) != version:
-            raise ConcurrentEditError(locked)
+        check_version(locked, version)
     fields["last_reviewed_on"] = timezone.localdate()
     locked.last_reviewed_by = by
     changed = _apply_service(
@@ -290,8 +286,7 @@ def save_organisation(
         record(request, Action.CREATE, obj=organisation, user=by if request is None else None)
         return organisation
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if _version(locked) != version:
-        raise ConcurrentEditError(locked)
+    check_version(locked, version)
     changed = [name for name, value in fields.items() if getattr(locked, name) != value]
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -324,8 +319,7 @@ def save_category(
         record(request, Action.CREATE, obj=category, user=by if request is None else None)
         return category
     locked = Category.objects.select_for_update().get(pk=category.pk)
-    if _version(locked) != version:
-        raise ConcurrentEditError(locked)
+    check_version(locked, version)
     changed = [name for name, value in fields.items() if getattr(locked, name) != value]
     for name, value in fields.items():
         setattr(locked, name, value)

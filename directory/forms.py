@@ -21,6 +21,7 @@ from directory.models import (
 from directory.opening import EXAMPLE, format_day, parse_day
 from lisa.forms import helper, phone_validator
 from lisa.models import Agency, Role, User
+from lisa.versioning import version_of
 
 AGE_CHOICES = [("", "Any age")] + [(str(age), str(age)) for age in range(MAX_AGE + 1)]
 
@@ -357,7 +358,7 @@ class ServiceForm(forms.Form):
             editors=list(service.editors.values_list("pk", flat=True)),
             is_free="yes" if service.is_free else "no",
             postcode_districts=_comma_list(service.postcode_districts),
-            version=service.updated_at.isoformat(),
+            version=version_of(service),
         )
         for weekday, sessions in enumerate(day for _, day in service.sessions_by_day()):
             initial[f"day_{weekday}"] = format_day((s.opens_at, s.closes_at) for s in sessions)

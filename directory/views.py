@@ -30,7 +30,7 @@ from directory.search import (
 from lisa.access import public, role_required, signed_in
 from lisa.forms import apply_errors
 from lisa.models import Role
-from lisa.versioning import show_conflict
+from lisa.versioning import show_conflict, version_of
 
 PAGE_SIZE = 20
 KEEPERS = (Role.DIRECTORY_EDITOR, Role.CENTRAL_TEAM)
@@ -394,7 +394,7 @@ def organisation_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
             "email": organisation.email,
             "website": organisation.website,
             "agency": organisation.agency_id,
-            "version": organisation.updated_at.isoformat(),
+            "version": version_of(organisation),
         }
     form = OrganisationForm(request.POST or None, instance=organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -440,7 +440,7 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "name": category.name,
             "description": category.description,
             "parent": category.parent_id,
-            "version": category.updated_at.isoformat(),
+            "version": version_of(category),
         }
     form = CategoryForm(request.POST or None, instance=category, initial=initial)
     if request.method == "POST" and form.is_valid():

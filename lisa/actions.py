@@ -209,8 +209,7 @@ def update_user(
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not can_manage_user(by, locked):
         raise PermissionDenied("You may not change this user.")
-    if locked.updated_at.isoformat() != version:
-        raise ConcurrentEditError(locked)
+    check_version(locked, version)
     if "roles" in changes:
         grantable = {value for value, _ in grantable_roles(by)}
         added = set(changes["roles"]) - set(locked.roles)
@@ -408,8 +407,7 @@ def save_agency(
         record(request, Action.CREATE, obj=agency)
         return agency
     locked = Agency.objects.select_for_update().get(pk=agency.pk)
-    if locked.updated_at.isoformat() != version:
-        raise ConcurrentEditError(locked)
+    check_version(locked, version)
     changed = [name for name, value in fields.items() if getattr(locked, name) != value]
     for name, value in fields.items():
         setattr(locked, name, value)

@@ -12,7 +12,7 @@ from lisa import actions
 from lisa.access import role_required
 from lisa.forms import AgencyForm, apply_errors
 from lisa.models import Agency, Role
-from lisa.versioning import show_conflict
+from lisa.versioning import show_conflict, version_of
 
 FIELDS = ("name", "agency_type", "sensitive_service", "phone", "email", "is_active")
 
@@ -37,7 +37,7 @@ def agency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial = {"is_active": True}
     if agency is not None:
         initial = {name: getattr(agency, name) for name in FIELDS}
-        initial["version"] = agency.updated_at.isoformat()
+        initial["version"] = version_of(agency)
     form = AgencyForm(request.POST or None, instance=agency, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in FIELDS}

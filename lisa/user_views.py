@@ -111,7 +111,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "phone": target.phone,
         "agency": target.agency_id,
         "roles": target.roles,
-        "version": target.updated_at.isoformat(),
+        "version": version_of(target),
     }
     form = UserForm(request.POST or None, by=request.user, editing=target, initial=initial)
     conflict = None

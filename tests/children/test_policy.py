@@ -301,7 +301,15 @@ class TestInvolvementRules:
             pytest.raises(IntegrityError, match="involvement_one_lead_professional"),
             transaction.atomic(),
         ):
-            involve(daniel, child, role="Class teacher", lead_professional=True)
+            # A row written past the action (which clears the previous lead first).
+            Involvement.objects.create(
+                child=child,
+                practitioner=daniel,
+                agency=daniel.agency,
+                role="Class teacher",
+                how_began=HowBegan.CONCERN,
+                lead_professional=True,
+            )
 
     def test_every_way_an_involvement_begins_is_checked(self, amara, daniel, child):
         for how in (HowBegan.LEAD_PROFESSIONAL, HowBegan.MEETING, HowBegan.CONCERN):

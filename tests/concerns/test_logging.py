@@ -253,3 +253,23 @@ def test_confirmation_page_queries_are_bounded(
     with django_assert_max_num_queries(20):
         response = client.get(f"/concerns/{concern.pk}/logged/")
     assert response.content.decode().count("/messages/new/?to=") == 30 + 16
+
+
+class TestTheAuthorsAuditEvent:
+    def test_it_does_not_count_who_was_told_so_a_hidden_service_cannot_be_inferred(
+        self, client_for, agencies, daniel, child, django_capture_on_commit_callbacks
+    ):
+        """The author's designated officer reads this event: a count of the people told that
+        includes a sensitive service's practitioner would reveal that the service is involved."""
+        from tests.conftest import make_user
+
+        nurse = make_user("casey.nurse", agencies["camhs"], ["practitioner"])
+        involve(nurse, child, role="Clinical psychologist")
+        with django_capture_on_commit_callbacks(execute=True):
+            _log(client_for(daniel), child, level="2", outcome="multi_agency")
+        event = AuditEvent.objects.get(action=Action.CREATE, object_type="concerns.concern")
+        assert event.user == daniel
+        assert set(event.detail) == {"level", "outcome", "categories", "involvement"}
+        # The sensitive service's practitioner was still told.
+        told = [task.args_kwargs["args"][0] for task in DBTaskResult.objects.all()]
+        assert nurse.pk in told
