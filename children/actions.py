@@ -438,18 +438,12 @@ def add_involvement(
     )
     involvement.full_clean()
     involvement.save()
-    record(
-        request,
-        Action.CREATE,
-        obj=involvement,
-        child=child,
-        detail={
-            "how_began": how_began,
-            "practitioner": practitioner.username,
-            "role": involvement.role,
-            "lead_professional": lead_professional,
-        },
-    )
+    detail = {"how_began": how_began, "lead_professional": lead_professional}
+    # The one who added it is audited, and their designated officer reads that: a sensitive
+    # service's practitioner is named only by the involvement (the central team can open it).
+    if not (practitioner.agency and practitioner.agency.sensitive_service):
+        detail.update(practitioner=practitioner.username, role=involvement.role)
+    record(request, Action.CREATE, obj=involvement, child=child, detail=detail)
     return involvement
 
 

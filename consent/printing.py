@@ -15,6 +15,20 @@ LARGE_PRINT_PT = 16
 STANDARD_PT = 11
 
 
+def family_paper(*, large: bool = False) -> dict:
+    """What every paper handed to a family prints (templates/pdf/family.html): the council,
+    the translation block, the other formats, and the size."""
+    return {
+        "translation_heading": text.TRANSLATION_HEADING,
+        "translation_lines": text.TRANSLATION_LINES,
+        "other_formats": text.OTHER_FORMATS,
+        "council_name": settings.LISA_COUNCIL_NAME,
+        "contact_phone": settings.LISA_CONTACT_PHONE,
+        "contact_email": settings.LISA_CONTACT_EMAIL,
+        "large": large,
+    }
+
+
 def form_context(
     kind: str,
     *,
@@ -35,13 +49,7 @@ def form_context(
         "signature_label": text.SIGNATURE[kind],
         "text_parental_responsibility": text.PARENTAL_RESPONSIBILITY,
         "text_copies": text.COPIES,
-        "translation_heading": text.TRANSLATION_HEADING,
-        "translation_lines": text.TRANSLATION_LINES,
-        "other_formats": text.OTHER_FORMATS,
-        "council_name": settings.LISA_COUNCIL_NAME,
-        "contact_phone": settings.LISA_CONTACT_PHONE,
-        "contact_email": settings.LISA_CONTACT_EMAIL,
-        "large": large,
+        **family_paper(large=large),
     }
     if agreement is not None:
         child = agreement.child

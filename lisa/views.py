@@ -137,6 +137,9 @@ def home(request: HttpRequest) -> HttpResponse:
         from concerns.home import home_sections
 
         context.update(home_sections(request, user))
+    from meetings.home import home_sections as meeting_sections
+
+    context.update(meeting_sections(user))
     if user.is_designated_officer and user.agency_id:
         agency_users = User.objects.filter(agency_id=user.agency_id)
         context["agency_counts"] = agency_users.aggregate(

@@ -26,7 +26,7 @@ from children.rules import access as child_access
 from concerns.models import Concern
 from directory.models import Location, Service
 from lisa.actions import ConcurrentEditError
-from lisa.models import Agency, User
+from lisa.models import Agency, Role, User
 from lisa.versioning import check_version
 from meetings import access as meeting_access
 from meetings import rules
@@ -34,6 +34,7 @@ from meetings.models import (
     ActionStatus,
     Attendance,
     ClosureReason,
+    CopyGiven,
     Decision,
     HeadlineOutcome,
     Invitee,
@@ -47,8 +48,11 @@ from meetings.models import (
     PlanOutcome,
     PlanStatus,
     ProgressNote,
+    RecordOfDecisions,
+    RecordRecipient,
     SupportPlan,
 )
+from meetings.record import snapshot as record_snapshot
 from messaging.notifications import notify
 
 __all__ = ["ConcurrentEditError"]
@@ -699,3 +703,132 @@ def close_plan(
     locked.save()
     _audit(request, Action.UPDATE, locked, locked.children_list, closed=reason)
     return locked
+
+
+# --- the record of decisions -----------------------------------------------------------------
+
+
+def record_recipients(meeting: Meeting) -> list[User]:
+    """ "Circulated … to every practitioner invited and the LISA co-ordinator (the central
+    team)": the active ones, once each."""
+    invited = User.objects.filter(
+        is_active=True,
+        meeting_invitations__meeting=meeting,
+        meeting_invitations__kind=InviteeKind.PRACTITIONER,
+    )
+    central = User.objects.filter(is_active=True, roles__contains=[Role.CENTRAL_TEAM])
+    return list((invited | central).distinct().order_by("last_name", "first_name", "pk"))
+
+
+@transaction.atomic
+def send_record(
+    *, request: HttpRequest, by: User, meeting: Meeting, version: str, venue: str
+) -> RecordOfDecisions:
+    """ "Send the record of decisions": the record as it stands becomes a version that never
+    changes, listed for every practitioner invited and the central team, who are told there is
+    something new in LISA. A corrected record is the next version, with the reason given when
+    the correction began."""
+    locked = _locked_meeting(meeting, version, by)
+    if locked.status != MeetingStatus.HELD:
+        raise ValidationError("Record the meeting before sending its record of decisions.")
+    last = locked.records.order_by("-version").first()
+    reason = locked.correction_reason
+    if last is not None and not reason:
+        raise ValidationError("This record of decisions has been sent already.")
+    sent = RecordOfDecisions.objects.create(
+        meeting=locked,
+        version=(last.version + 1) if last else 1,
+        sent_by=by,
+        correction_reason=reason if last else "",
+        content=record_snapshot(locked, venue=venue),
+    )
+    recipients = record_recipients(locked)
+    RecordRecipient.objects.bulk_create([RecordRecipient(record=sent, user=u) for u in recipients])
+    locked.record_sent_at = sent.sent_at
+    locked.record_sent_by = by
+    locked.correction_reason = ""
+    locked.save(
+        update_fields=["record_sent_at", "record_sent_by", "correction_reason", "updated_at"]
+    )
+    notify(
+        [user for user in recipients if user.pk != by.pk],
+        kind="meeting",
+        path=reverse("meetings:sent-record", args=[sent.pk]),
+    )
+    _audit(
+        request,
+        Action.CREATE,
+        sent,
+        locked.children_list,
+        meeting=locked.pk,
+        version=sent.version,
+        sent_to=len(recipients),
+    )
+    return sent
+
+
+@transaction.atomic
+def start_correction(
+    *, request: HttpRequest, by: User, meeting: Meeting, version: str, reason: str
+) -> Meeting:
+    """Begin correcting a sent record: the meeting may be changed again, and the corrected
+    record is sent as a new version with this reason. The version sent stays as it was."""
+    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
+    check_version(locked, version)
+    children = list(locked.children.all())
+    if not meeting_access.may_change_meeting(by, locked, _accesses(by, children)):
+        raise PermissionDenied(
+            "Only the chair, the lead professional and the central team may correct the record."
+        )
+    if locked.record_sent_at is None:
+        raise ValidationError("The record has not been sent: change the meeting instead.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what needs correcting and why"})
+    locked.record_sent_at = None
+    locked.record_sent_by = None
+    locked.correction_reason = reason.strip()
+    locked.full_clean(exclude=["children", "concerns"])
+    locked.save()
+    _audit(request, Action.UPDATE, locked, children, correction=reason.strip())
+    return locked
+
+
+@transaction.atomic
+def record_copy_given(
+    *,
+    request: HttpRequest,
+    by: User,
+    meeting: Meeting,
+    given_to: str,
+    given_on: dt.date | None,
+    large_print: bool = False,
+) -> CopyGiven:
+    """ "Copies given to" recorded with dates: who was given the family copy, and when (by
+    the chair, the lead or the central team; copies never clash, so no version)."""
+    children = list(meeting.children.all())
+    if not meeting_access.may_change_meeting(by, meeting, _accesses(by, children)):
+        raise PermissionDenied(
+            "Only the chair, the lead professional and the central team record copies given."
+        )
+    errors: dict[str, str] = {}
+    if not given_to.strip():
+        errors["given_to"] = "Enter who was given a copy"
+    if given_on is None:
+        errors["given_on"] = "Enter the date the copy was given"
+    elif given_on > timezone.localdate():
+        errors["given_on"] = "The date a copy was given must be today or in the past"
+    elif given_on < meeting.date:
+        errors["given_on"] = "A copy can only be given after the meeting"
+    if errors:
+        raise ValidationError(errors)
+    copy = CopyGiven(
+        meeting=meeting,
+        given_to=given_to.strip(),
+        given_on=given_on,
+        large_print=large_print,
+        recorded_by=by,
+    )
+    copy.full_clean()
+    copy.save()
+    _audit(request, Action.CREATE, copy, children, meeting=meeting.pk, given_on=str(given_on))
+    return copy

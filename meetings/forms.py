@@ -414,3 +414,35 @@ class ClosePlanForm(forms.Form):
             submit="Close the plan",
         )
         self.helper.layout[-1].field_classes = "govuk-button govuk-button--warning"
+
+
+class SendRecordForm(forms.Form):
+    """ "Send the record of decisions": a confirmation carrying the meeting's version."""
+
+    version = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(Field("version"), submit="Send the record of decisions")
+
+
+class CopyGivenForm(forms.Form):
+    """Who was given the family copy, and when."""
+
+    given_to = forms.CharField(
+        label="Given to",
+        max_length=200,
+        help_text="For example, the mother, Harriet, or the young person",
+        error_messages={"required": "Enter who was given a copy"},
+    )
+    given_on = DateField(label="Date given")
+    large_print = forms.BooleanField(label="The large-print copy", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field.text("given_to"),
+            Field("given_on"),
+            Field("large_print"),
+            submit="Record the copy given",
+        )

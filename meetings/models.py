@@ -8,6 +8,8 @@ plan or action is marked entered in error with a reason.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -96,6 +98,9 @@ class Meeting(Versioned, models.Model):
     held_recorded_at = models.DateTimeField(null=True, blank=True)
     next_review_on = models.DateField("next review", null=True, blank=True)
     record_sent_at = models.DateTimeField(null=True, blank=True)
+    # A correction under way after the record was sent: the meeting may change again until the
+    # corrected record is sent (as the next version, with this reason).
+    correction_reason = models.CharField(max_length=1000, blank=True)
     record_sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -323,6 +328,51 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# "Plans open more than 12 months or with three or more reviews are listed … as drifting."
+DRIFT_AFTER_DAYS = 365
+DRIFT_REVIEWS = 3
+
+
+class SupportPlanQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=PlanStatus.OPEN, entered_in_error=False)
+
+    def with_review(self):
+        """Each plan's ``next_review_on`` (the latest recorded meeting's), ``reviews`` (review
+        meetings held) and ``review_arranged`` (a meeting arranged and not yet held)."""
+        held = Q(meetings__status=MeetingStatus.HELD, meetings__entered_in_error=False)
+        return self.annotate(
+            next_review_on=models.Max("meetings__next_review_on", filter=held),
+            reviews=models.Count(
+                "meetings", filter=held & Q(meetings__kind=MeetingKind.REVIEW), distinct=True
+            ),
+            review_arranged=models.Exists(
+                Meeting.objects.filter(
+                    plan=models.OuterRef("pk"),
+                    status=MeetingStatus.ARRANGED,
+                    entered_in_error=False,
+                )
+            ),
+        )
+
+    def review_overdue(self):
+        """Open plans whose review date has passed with no meeting arranged."""
+        return (
+            self.open()
+            .with_review()
+            .filter(next_review_on__lt=timezone.localdate(), review_arranged=False)
+        )
+
+    def drifting(self):
+        """Open plans older than twelve months, or with three or more reviews."""
+        cutoff = timezone.now() - dt.timedelta(days=DRIFT_AFTER_DAYS)
+        return (
+            self.open()
+            .with_review()
+            .filter(Q(created_at__lt=cutoff) | Q(reviews__gte=DRIFT_REVIEWS))
+        )
+
+
 class SupportPlan(Versioned, models.Model):
     """The plan of support for a child or a family; the lead professional owns it."""
 
@@ -349,6 +399,8 @@ class SupportPlan(Versioned, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SupportPlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -444,6 +496,18 @@ ACTION_STATUS_COLOURS = {
 }
 
 
+class PlanActionQuerySet(models.QuerySet):
+    def overdue(self):
+        """Actions not done or given up whose date has passed, on open plans."""
+        return self.filter(
+            entered_in_error=False,
+            status__in=[ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS],
+            due_on__lt=timezone.localdate(),
+            plan__status=PlanStatus.OPEN,
+            plan__entered_in_error=False,
+        )
+
+
 class PlanAction(Versioned, models.Model):
     """Who will do what, for which outcome and child, by when."""
 
@@ -502,6 +566,8 @@ class PlanAction(Versioned, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PlanActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -644,3 +710,75 @@ class LeadAppointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practitioner} lead professional for {self.child}"
+
+
+class RecordOfDecisions(models.Model):
+    """One sent version of a meeting's record of decisions. Never edited: a correction is a new
+    version with a reason, sent again, and the earlier version stays readable. ``content`` holds
+    what the record said when it was sent (people by their ids, so that each reader sees them as
+    the access policy lets them, and the words as written)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="records")
+    version = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    correction_reason = models.CharField("why it was corrected", max_length=1000, blank=True)
+    content = models.JSONField()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "version"], name="record_version_unique"),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(correction_reason=""),
+                name="record_correction_has_reason",
+                violation_error_message="Say what was corrected and why.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Record of decisions of the meeting of {self.meeting.date:%-d %B %Y}"
+
+
+class RecordRecipient(models.Model):
+    """A practitioner or co-ordinator a record of decisions was sent to. When they opened it
+    comes from the audit trail, not from here."""
+
+    record = models.ForeignKey(
+        RecordOfDecisions, on_delete=models.PROTECT, related_name="recipients"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="records_received"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "user"], name="record_recipient_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Record {self.record_id} sent to user {self.user_id}"
+
+
+class CopyGiven(models.Model):
+    """ "Copies given to" the family: a printed family copy handed or posted to the parent or
+    carer or the young person."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="copies_given")
+    given_to = models.CharField(max_length=200)
+    given_on = models.DateField()
+    large_print = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["given_on", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(given_to=""), name="copy_given_to")]
+
+    def __str__(self) -> str:
+        return f"Family copy given to {self.given_to} on {self.given_on:%-d %B %Y}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from meetings import views
+from meetings import record_views, views
 
 app_name = "meetings"
 urlpatterns = [
@@ -20,4 +20,14 @@ urlpatterns = [
     path("plans/<int:pk>/actions/new/", views.action_add, name="action-add"),
     path("plans/<int:pk>/close/", views.plan_close, name="plan-close"),
     path("actions/<int:pk>/", views.action, name="action"),
+]
+
+urlpatterns += [
+    path("<int:pk>/send/", record_views.send_record, name="send"),
+    path("<int:pk>/correct/", record_views.correct_record, name="correct"),
+    path("<int:pk>/family-copy/", record_views.family_copy, name="family-copy"),
+    path("<int:pk>/copies/", record_views.copies, name="copies"),
+    path("<int:pk>/invitation/<int:invitee_pk>/", record_views.invitation, name="invitation"),
+    path("records/<int:pk>/", record_views.sent_record, name="sent-record"),
+    path("records/<int:pk>/pdf/", record_views.sent_record_pdf, name="sent-record-pdf"),
 ]

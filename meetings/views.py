@@ -62,6 +62,7 @@ from meetings.models import (
     OwnerKind,
     PlanAction,
 )
+from meetings.record import circulation, for_reader, snapshot
 
 CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
@@ -331,13 +332,19 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     concerns = list(meeting.concerns.select_related("raised_by", "agency", "child"))
     for concern in concerns:
         concern.author_label = meeting.access.author(concern.raised_by, concern.agency)
+    invitees = _invitees(meeting)
     return {
         "meeting": meeting,
         "children": children,
         "child": children[0],
+        "records": circulation(meeting) if meeting.is_held else [],
+        "copies_given": list(meeting.copies_given.all()) if meeting.is_held else [],
+        "family_invitees": [
+            i for i in invitees if i.kind in (InviteeKind.PARENT, InviteeKind.YOUNG_PERSON)
+        ],
         "venue": venue_for(meeting, children),
         "chair_label": meeting.access.author(meeting.chair, meeting.chair.agency),
-        "invitees": _invitees(meeting),
+        "invitees": invitees,
         "decisions": list(meeting.decisions.all()),
         "concerns": concerns,
         "appointments": appointments,
@@ -562,15 +569,12 @@ def print_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Those who may see the meeting: the record of decisions as an A4 PDF. Audited as a
     print for every child discussed."""
     meeting = meeting_for_user(request, pk, audit=False)
-    context = _meeting_context(request, meeting)
-    context.update(
-        {
-            "plan": meeting.plan,
-            "actions": _plan_actions(meeting.plan, meeting.access) if meeting.plan_id else [],
-            "printed_at": timezone.now(),
-            "printed_by": request.user,
-        }
-    )
+    venue = venue_for(meeting, meeting.children_list)
+    context = {
+        "record": for_reader(snapshot(meeting, venue=venue), meeting),
+        "printed_at": timezone.now(),
+        "printed_by": request.user,
+    }
     _audit_output(request, Action.PRINT, meeting, "printed")
     pdf = render_pdf("meetings/record_pdf.html", context, request=request)
     return pdf_response(pdf, f"record-of-decisions-{meeting.pk}.pdf")

@@ -244,6 +244,44 @@ def build_world() -> World:
         meeting=meeting,
     )
 
+    # A second meeting, held today, recorded and its record of decisions sent.
+    held = meeting_actions.arrange_meeting(
+        request=_request(amara),
+        by=amara,
+        children=[child],
+        kind=MeetingKind.REVIEW,
+        date=timezone.localdate(),
+        start_time=dt.time(9, 0),
+        end_time=dt.time(10, 0),
+        venue="Cedar Rise Primary, meeting room 2",
+        joining=Joining.IN_PERSON,
+        chair=amara,
+        plan=plan,
+        young_person_not_invited_reason="Too young for this meeting",
+    )
+    chair_invite = held.invitees.get(practitioner=amara)
+    held = meeting_actions.record_attendance(
+        request=_request(amara),
+        by=amara,
+        meeting=held,
+        version=held.version,
+        attendance={chair_invite.pk: ("attended", "")},
+    )
+    held = meeting_actions.record_meeting(
+        request=_request(amara),
+        by=amara,
+        meeting=held,
+        version=held.version,
+        summary="Breakfast club going well",
+        strengths="",
+        family_views="",
+        decisions=["Carry on with breakfast club"],
+        next_review_on=timezone.localdate() + dt.timedelta(weeks=6),
+    )
+    sent = meeting_actions.send_record(
+        request=_request(amara), by=amara, meeting=held, version=held.version, venue="Room 2"
+    )
+
     # Someone else broke glass: the alert the central team reviews.
     child_actions.break_glass(
         request=_request(bea),
@@ -296,6 +334,9 @@ def build_world() -> World:
         "meeting": meeting.pk,
         "plan": plan.pk,
         "plan_action": plan_action.pk,
+        "held_meeting": held.pk,
+        "sent_record": sent.pk,
+        "family_invitee": meeting.invitees.get(parent=mother).pk,
         "thread": thread.pk,
         "message": message.pk,
         "alert": alert.pk,

@@ -113,6 +113,13 @@ meetings:outcome-add        login 403      200      403     403      200     403
 meetings:action-add         login 403      200      403     403      200     403    403     403
 meetings:plan-close         login 403      200      403     403      200     403    403     403
 meetings:action             login 403      200      200     403      200     403    403     403
+meetings:send               login 403      200      403     403      200     403    403     403
+meetings:correct            login 403      200      403     403      200     403    403     403
+meetings:copies             login 403      200      403     403      200     403    403     403
+meetings:family-copy        login 403      200      200     403      200     403    403     403
+meetings:invitation         login 403      200      200     403      200     403    403     403
+meetings:sent-record        login 403      200      200     403      200     403    403     403
+meetings:sent-record-pdf    login 403      200      200     403      200     403    403     403
 messaging:thread            login 404      200      200     404      404     403    403     403
 messaging:message-error     login 404      200      403     404      404     403    403     403
 oruk:service                200   200      200      200     200      200     200    200     200
@@ -192,6 +199,13 @@ KWARGS: dict[str, dict[str, str]] = {
     "meetings:action-add": {"pk": "plan"},
     "meetings:plan-close": {"pk": "plan"},
     "meetings:action": {"pk": "plan_action"},
+    "meetings:send": {"pk": "meeting"},
+    "meetings:correct": {"pk": "held_meeting"},
+    "meetings:copies": {"pk": "held_meeting"},
+    "meetings:family-copy": {"pk": "held_meeting"},
+    "meetings:invitation": {"pk": "meeting", "invitee_pk": "family_invitee"},
+    "meetings:sent-record": {"pk": "sent_record"},
+    "meetings:sent-record-pdf": {"pk": "sent_record"},
     "messaging:thread": {"pk": "thread"},
     "messaging:message-error": {"pk": "thread", "message_pk": "message"},
     "oruk:service": {"id": "oruk_service"},

@@ -152,26 +152,19 @@ UNRELATED = {
     "children:leave-family",
 }
 UNRELATED_NAMESPACES = ("directory:", "oruk:")
-# Routes about a Family Support Meeting, a support plan or one of its actions: this household
-# has none of those yet (meetings are still being built), so these cannot be filled. When it
-# does, fill them here rather than leaving them out.
-NOT_IN_THIS_HOUSEHOLD = {
-    "meetings:detail",
-    "meetings:attendance",
-    "meetings:record",
-    "meetings:lead",
-    "meetings:plan-create",
-    "meetings:print",
-    "meetings:calendar",
-    "meetings:plan",
-    "meetings:outcome-add",
-    "meetings:action-add",
-    "meetings:plan-close",
-    "meetings:action",
-}
+# Routes that this household fills with no record (kept for routes added later).
+NOT_IN_THIS_HOUSEHOLD: set[str] = set()
+MEETING = ("imogen-meeting",)
 
 # Pages about a child that offer every LISA practitioner to choose from (a chair, invitees).
 STAFF_PICKERS = {"meetings:arrange"}
+
+# Pages whose choice lists offer every active practitioner or every agency, whatever the child
+# (adding someone to work with a child, the agency an action is for): those lists say nothing
+# about who works with this child, so their options are left out of the check; the rest of
+# the page is checked as usual.
+EVERYONE_PICKERS = {"children:add-involvement", "meetings:action-add"}
+OPTION = re.compile(r"<option[^>]*>[^<]*</option>")
 
 # Filled in per route name: parameter -> the labels of the records it takes.
 OBJECT_ROUTES = {
@@ -183,6 +176,31 @@ OBJECT_ROUTES = {
     "messaging:thread": THREADS,
     "audit:alert": ("break-glass-alert",),
     "agencies:edit": ("brook",),
+    # Imogen's and Rosa's Family Support Meeting: Brook's practitioner was invited, came and
+    # owns an action on the plan; the record of decisions has been sent.
+    **{
+        f"meetings:{name}": MEETING
+        for name in (
+            "detail",
+            "attendance",
+            "record",
+            "lead",
+            "plan-create",
+            "print",
+            "calendar",
+            "send",
+            "correct",
+            "copies",
+            "family-copy",
+        )
+    },
+    **{
+        f"meetings:{name}": ("imogen-plan",)
+        for name in ("plan", "outcome-add", "action-add", "plan-close")
+    },
+    "meetings:action": ("brook-action",),
+    "meetings:sent-record": ("imogen-record",),
+    "meetings:sent-record-pdf": ("imogen-record",),
 }
 
 
@@ -281,6 +299,8 @@ def fillings(name: str, route: str) -> list[tuple[str, ...]] | None:
         return [(child,) for child in CHILDREN]
     if names == ["concern_pk"]:
         return [(concern,) for concern in CONCERNS]
+    if names == ["pk", "invitee_pk"]:
+        return [("imogen-meeting", "mother-invited")]
     if names == ["pk", "message_pk"]:
         return [(thread, message) for message, thread in MESSAGES.items()]
     child_apps = ("children:", "concerns:", "consent:")
@@ -618,10 +638,95 @@ def build_household() -> dict[str, object]:
     ids["amara-thread-first"] = amara_thread.messages.earliest("sent_at").pk
     ids["brook-thread-first"] = brook_thread.messages.earliest("sent_at").pk
     ids["break-glass-alert"] = Alert.objects.get(kind=AlertKind.BREAK_GLASS, child=imogen).pk
+    ids.update(_meeting(imogen, rosa, parents["mother-of-imogen"], amara, beatrix))
     ids["beatrix"] = beatrix.pk
     ids["brook"] = agency["brook"].pk
     ids.update({kind: kind for kind in CONSENT_KINDS})
     return ids
+
+
+def _meeting(imogen, rosa, mother, amara, beatrix) -> dict[str, object]:
+    """Amara arranges and chairs a meeting about Imogen and Rosa with Brook's practitioner and
+    their mother; it is held, Amara is appointed lead, a plan gives Brook an action, and the
+    record of decisions is sent."""
+    from meetings import actions as meeting_actions
+    from meetings.models import HeadlineOutcome, OwnerKind
+
+    today = timezone.localdate()
+    imogen.refresh_from_db()
+    rosa.refresh_from_db()
+    meeting = meeting_actions.arrange_meeting(
+        request=_request(amara),
+        by=amara,
+        children=[imogen, rosa],
+        kind="initial",
+        date=today,
+        start_time=dt.time(10, 0),
+        end_time=dt.time(11, 0),
+        venue="Ladywell Children's Centre, room 1",
+        joining="in_person",
+        chair=amara,
+        practitioners=[beatrix],
+        parents=[mother],
+        young_people=[imogen],
+    )
+    attendance = {invitee.pk: ("attended", "") for invitee in meeting.invitees.all()}
+    meeting = meeting_actions.record_attendance(
+        request=_request(amara),
+        by=amara,
+        meeting=meeting,
+        version=meeting.version,
+        attendance=attendance,
+    )
+    meeting = meeting_actions.record_meeting(
+        request=_request(amara),
+        by=amara,
+        meeting=meeting,
+        version=meeting.version,
+        summary="Imogen is finding school hard.",
+        strengths="Close to her sister.",
+        family_views="Harriet wants one person to talk to.",
+        decisions=["Amara to be the lead professional"],
+        next_review_on=today + dt.timedelta(weeks=6),
+    )
+    meeting_actions.appoint_lead(
+        request=_request(amara), by=amara, meeting=meeting, version=meeting.version,
+        practitioner=amara,
+    )  # fmt: skip
+    meeting.refresh_from_db()
+    plan = meeting_actions.create_plan(
+        request=_request(amara),
+        by=amara,
+        meeting=meeting,
+        version=meeting.version,
+        outcomes=[(HeadlineOutcome.HEALTH, "Imogen sleeps better")],
+    )
+    plan.refresh_from_db()
+    action = meeting_actions.add_action(
+        request=_request(amara),
+        by=amara,
+        plan=plan,
+        version=plan.version,
+        what="Clinic follow-up appointment",
+        outcome=plan.outcomes.get(),
+        children=[imogen],
+        owner=meeting_actions.Owner(kind=OwnerKind.PRACTITIONER, practitioner=beatrix),
+        agency=beatrix.agency,
+        due_on=today + dt.timedelta(days=14),
+        meeting=meeting,
+    )
+    meeting.refresh_from_db()
+    sent = meeting_actions.send_record(
+        request=_request(amara), by=amara, meeting=meeting, version=meeting.version,
+        venue=meeting.venue_text,
+    )  # fmt: skip
+    return {
+        "imogen-meeting": meeting.pk,
+        "imogen-plan": plan.pk,
+        "brook-action": action.pk,
+        "imogen-record": sent.pk,
+        "mother-invited": meeting.invitees.get(parent=mother).pk,
+    }
 
 
 # --- fetching ---------------------------------------------------------------------------------
@@ -749,9 +854,10 @@ def leaks(
             needles += [ids[f"ref:{child}"] for child in CHILDREN]
         else:
             needles += ADDRESS_NEEDLES
-    lowered = fetched.text.lower()
+    text = OPTION.sub("", fetched.text) if page.name in EVERYONE_PICKERS else fetched.text
+    lowered = text.lower()
     return [
-        f"{needle!r}: {_context(fetched.text, needle)}"
+        f"{needle!r}: {_context(text, needle)}"
         for needle in dict.fromkeys(needles)
         if needle.lower() in lowered
     ]

@@ -1,0 +1,88 @@
+"""The home page's meetings sections: invitations, records of decisions sent to the reader, and
+what is overdue for them (reviews past their date and actions past due).
+
+Only meetings and plans about a child whose full record the reader may still open are listed
+("ended means ended everywhere"): for a practitioner, one they are actively involved with; the
+central team sees every one. A bounded number of queries, at most :data:`LIMIT` rows each.
+"""
+
+from __future__ import annotations
+
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from audit.models import Action, AuditEvent
+from children.models import Involvement
+from lisa.models import Role, User
+from meetings.models import (
+    Meeting,
+    MeetingStatus,
+    PlanAction,
+    RecordRecipient,
+    SupportPlan,
+)
+from meetings.record import RECORD
+
+LIMIT = 20
+
+
+def _children_seen(user: User, path: str) -> Q:
+    if user.is_central_team:
+        return Q()
+    mine = Involvement.objects.active().filter(practitioner_id=user.pk).values("child_id")
+    return Q(**{f"{path}__in": mine})
+
+
+def home_sections(user: User) -> dict:
+    if not user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
+        return {}
+    today = timezone.localdate()
+    invitations = list(
+        Meeting.objects.current()
+        .filter(
+            invitees__practitioner=user,
+            status=MeetingStatus.ARRANGED,
+            date__gte=today,
+            pk__in=Meeting.objects.filter(_children_seen(user, "children")).values("pk"),
+        )
+        .select_related("chair")
+        .order_by("date", "start_time", "pk")[:LIMIT]
+    )
+    opened = AuditEvent.objects.filter(
+        user_id=user.pk,
+        action=Action.VIEW,
+        object_type=RECORD,
+        object_id=Cast(OuterRef("record_id"), CharField()),
+    )
+    records = list(
+        RecordRecipient.objects.filter(user=user)
+        .filter(
+            record__meeting__in=Meeting.objects.filter(_children_seen(user, "children")).values(
+                "pk"
+            )
+        )
+        .annotate(opened=Exists(opened))
+        .select_related("record", "record__meeting")
+        .order_by("-record__sent_at", "-pk")[:LIMIT]
+    )
+    mine = Q(lead=user) | Q(meetings__chair=user)
+    visible_plans = SupportPlan.objects.filter(_children_seen(user, "children")).values("pk")
+    reviews = list(
+        SupportPlan.objects.review_overdue()
+        .filter(pk__in=SupportPlan.objects.filter(mine).values("pk"))
+        .filter(pk__in=visible_plans)
+        .order_by("next_review_on", "pk")[:LIMIT]
+    )
+    actions = list(
+        PlanAction.objects.overdue()
+        .filter(Q(owner=user) | Q(plan__lead=user))
+        .filter(plan__in=visible_plans)
+        .order_by("due_on", "pk")[:LIMIT]
+    )
+    return {
+        "meeting_invitations": invitations,
+        "records_received": records,
+        "reviews_overdue": reviews,
+        "actions_overdue": actions,
+    }
