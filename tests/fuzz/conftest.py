@@ -17,7 +17,6 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.db import transaction
@@ -148,19 +147,66 @@ def _build_world() -> World:
     kwargs["_prefix"] = by_prefix
     kwargs["meetings:arrange"] = {"child_pk": child.pk}
     kwargs["meetings:arrange-concern"] = {"concern_pk": concern.pk}
-    # Meetings have no demonstration records yet: their pages are fuzzed once some exist.
-    for label, names in {
-        "meetings.Meeting": ("detail", "attendance", "record", "lead", "plan-create", "print",
-                             "calendar"),
-        "meetings.SupportPlan": ("plan", "outcome-add", "action-add", "plan-close"),
-        "meetings.PlanAction": ("action",),
-    }.items():  # fmt: skip
-        found = apps.get_model(label).objects.order_by("pk").first()
-        if found is not None:
-            for name in names:
-                kwargs[f"meetings:{name}"] = {"pk": found.pk}
+    meeting, plan, plan_action = _meeting(amara, child, parent, concern)
+    for name in ("detail", "attendance", "record", "lead", "plan-create", "print", "calendar",
+                 "send", "correct", "copies", "family-copy"):  # fmt: skip
+        kwargs[f"meetings:{name}"] = {"pk": meeting.pk}
+    for name in ("plan", "outcome-add", "action-add", "plan-close"):
+        kwargs[f"meetings:{name}"] = {"pk": plan.pk}
+    kwargs["meetings:action"] = {"pk": plan_action.pk}
+    kwargs["meetings:invitation"] = {
+        "pk": meeting.pk,
+        "invitee_pk": meeting.invitees.get(parent=parent).pk,
+    }
     assert Agency.objects.exists()
     return World(people=people, kwargs=kwargs)
+
+
+def _meeting(amara, child, parent, concern):
+    """A meeting about the child that Amara chairs, held today, with a plan and an action (its
+    record not yet sent, so every form on it still takes input)."""
+    import datetime as dt
+
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from meetings import actions
+
+    def request():
+        made = RequestFactory().post("/")
+        made.user = amara
+        return made
+
+    today = timezone.localdate()
+    meeting = actions.arrange_meeting(
+        request=request(), by=amara, children=[child], kind="initial", date=today,
+        start_time=dt.time(10, 0), end_time=dt.time(11, 0), venue="Room 2", joining="in_person",
+        chair=amara, parents=[parent], young_person_not_invited_reason="Too young",
+        concerns=[concern] if concern.child_id == child.pk else [],
+    )  # fmt: skip
+    chair = meeting.invitees.get(practitioner=amara)
+    meeting = actions.record_attendance(
+        request=request(), by=amara, meeting=meeting, version=meeting.version,
+        attendance={chair.pk: ("attended", "")},
+    )  # fmt: skip
+    meeting = actions.record_meeting(
+        request=request(), by=amara, meeting=meeting, version=meeting.version, summary="Held",
+        strengths="", family_views="", decisions=["A decision"],
+        next_review_on=today + dt.timedelta(weeks=6),
+    )  # fmt: skip
+    plan = actions.create_plan(
+        request=request(), by=amara, meeting=meeting, version=meeting.version,
+        outcomes=[("education", "At school every day")],
+    )  # fmt: skip
+    plan.refresh_from_db()
+    plan_action = actions.add_action(
+        request=request(), by=amara, plan=plan, version=plan.version, what="Breakfast club",
+        outcome=plan.outcomes.get(), children=[child],
+        owner=actions.Owner(kind="practitioner", practitioner=amara),
+        due_on=today + dt.timedelta(days=14),
+    )  # fmt: skip
+    meeting.refresh_from_db()
+    return meeting, plan, plan_action
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,7 @@ def concrete_path(name: str, route: str, world) -> str:
                 values.setdefault(key, value)
     missing = [key for key in params if key not in values]
     if missing:
-        pytest.skip(f"no record in the demonstration data to fill {missing} of {name}")
+        pytest.fail(f"no record in the fuzzing world to fill {missing} of {name}: add one")
     return reverse(name, kwargs={key: values[key] for key in params})
 
 
