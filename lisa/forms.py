@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
+from django.http import HttpResponse
+from django.shortcuts import redirect
 
 from audit.models import Action, Outcome
 from audit.services import record
-from lisa.actions import grantable_roles
+from lisa.actions import ConcurrentEditError, grantable_roles
 from lisa.fields import DateField
 from lisa.models import Agency, AgencyType, User
+from lisa.versioning import show_conflict
 
 phone_validator = RegexValidator(
     r"^[0-9 +()-]{6,30}$", "Enter a phone number, like 020 8314 6000 or 07700 900 982"
@@ -34,6 +41,28 @@ def apply_errors(form, error: ValidationError, *, renamed: dict[str, str] | None
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def submit(request, form, change: Callable[[dict], Any], *, done, to) -> HttpResponse | None:
+    """The one way a view saves a posted ``form`` through an action: if the form is valid, run
+    ``change(cleaned_data)``. Saved: say ``done`` and redirect to ``to`` (either may be a
+    function of what the action returned). Refused: the errors go beside the fields, or a
+    concurrent edit is shown above them with the newer version carried (``form.conflict`` is
+    the record as the other person saved it); None is returned and the view shows the form
+    again with everything typed."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = change(form.cleaned_data)
+    except ConcurrentEditError as error:
+        show_conflict(form, error.current)
+        form.conflict = error.current
+    except ValidationError as error:
+        apply_errors(form, error)
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+        return redirect(to(result) if callable(to) else to)
+    return None
 
 
 def helper(*fields, submit: str = "Continue") -> FormHelper:

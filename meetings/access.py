@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
+from audit.services import record
 from children.access import access_for, audit_view, note_break_glass
 from children.models import Child
 from lisa.access import deny
@@ -148,3 +149,10 @@ def may_update_action(user: User, action: PlanAction, accesses=None) -> bool:
     if action.owner_id == user.pk and any(access.edit for access in accesses.values()):
         return True
     return may_change_plan(user, plan, accesses)
+
+
+def audit_each(request: HttpRequest, action: str, obj, children, **detail) -> None:
+    """One audit event about ``obj`` under each child's own record (a meeting or plan is about
+    every child discussed, and "who has seen this child?" must find it for each)."""
+    for child in children:
+        record(request, action, obj=obj, child=child, detail=detail)

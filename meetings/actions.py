@@ -30,6 +30,7 @@ from lisa.models import Agency, Role, User
 from lisa.versioning import check_version
 from meetings import access as meeting_access
 from meetings import rules
+from meetings.access import audit_each
 from meetings.models import (
     ActionStatus,
     Attendance,
@@ -66,11 +67,6 @@ class Outsider:
     role: str = ""
     organisation: str = ""
     contact: str = ""
-
-
-def _audit(request, action: str, obj, children: Iterable[Child], **detail) -> None:
-    for child in children:
-        record(request, action, obj=obj, child=child, detail=detail)
 
 
 def _accesses(user: User, children: Iterable[Child]) -> dict:
@@ -214,7 +210,7 @@ def arrange_meeting(
         kind="meeting",
         path=reverse("meetings:detail", args=[meeting.pk]),
     )
-    _audit(
+    audit_each(
         request,
         Action.CREATE,
         meeting,
@@ -228,17 +224,27 @@ def arrange_meeting(
     return meeting
 
 
-def _locked_meeting(meeting: Meeting, version: str | None, by: User) -> Meeting:
+def _check_may_change(by: User, meeting: Meeting, children: list[Child]) -> None:
+    if not meeting_access.may_change_meeting(by, meeting, _accesses(by, children)):
+        raise PermissionDenied(
+            "Only the chair, the lead professional and the central team may change the meeting."
+        )
+
+
+def _locked_meeting(
+    meeting: Meeting, version: str | None, by: User, *, sent: bool = False
+) -> Meeting:
+    """The meeting locked for a change by ``by`` at ``version``: a meeting whose record is
+    not sent (or, with ``sent``, one whose record is sent, to begin correcting it)."""
     locked = (
         Meeting.objects.select_for_update(of=("self",)).select_related("plan").get(pk=meeting.pk)
     )
     check_version(locked, version)
     children = list(locked.children.all())
-    if not meeting_access.may_change_meeting(by, locked, _accesses(by, children)):
-        raise PermissionDenied(
-            "Only the chair, the lead professional and the central team may change the meeting."
-        )
-    if locked.record_sent_at is not None:
+    _check_may_change(by, locked, children)
+    if sent and locked.record_sent_at is None:
+        raise ValidationError("The record has not been sent: change the meeting instead.")
+    if not sent and locked.record_sent_at is not None:
         raise ValidationError("The record of decisions has been sent: it can no longer change.")
     locked.children_list = children
     return locked
@@ -280,7 +286,7 @@ def record_attendance(
             invitee.save(update_fields=["attendance", "substitute"])
             changed.append(pk)
     locked.save(update_fields=["updated_at"])
-    _audit(request, Action.UPDATE, locked, locked.children_list, attendance=changed)
+    audit_each(request, Action.UPDATE, locked, locked.children_list, attendance=changed)
     return locked
 
 
@@ -331,7 +337,7 @@ def record_meeting(
             for position, text in enumerate(decisions, start=1)
         ]
     )
-    _audit(
+    audit_each(
         request,
         Action.UPDATE,
         locked,
@@ -466,7 +472,9 @@ def create_plan(
     locked.plan = plan
     locked.save(update_fields=["plan", "updated_at"])
     count = len(outcomes)
-    _audit(request, Action.CREATE, plan, locked.children_list, meeting=locked.pk, outcomes=count)
+    audit_each(
+        request, Action.CREATE, plan, locked.children_list, meeting=locked.pk, outcomes=count
+    )
     return plan
 
 
@@ -504,7 +512,7 @@ def add_outcome(
         plan=locked, headline=headline, description=description, meeting=meeting
     )
     locked.save(update_fields=["updated_at"])
-    _audit(request, Action.UPDATE, locked, locked.children_list, outcome_added=outcome.pk)
+    audit_each(request, Action.UPDATE, locked, locked.children_list, outcome_added=outcome.pk)
     return outcome
 
 
@@ -605,7 +613,7 @@ def add_action(
         if action.owner.pk != by.pk:
             notify([action.owner], kind="meeting", path=reverse("meetings:plan", args=[plan.pk]))
     locked.save(update_fields=["updated_at"])
-    _audit(request, Action.CREATE, action, children, plan=locked.pk, due_on=due_on.isoformat())
+    audit_each(request, Action.CREATE, action, children, plan=locked.pk, due_on=due_on.isoformat())
     return action
 
 
@@ -639,7 +647,7 @@ def update_action(
     locked.save()
     if note.strip():
         ProgressNote.objects.create(action=locked, by=by, text=note.strip())
-    _audit(
+    audit_each(
         request,
         Action.UPDATE,
         locked,
@@ -664,7 +672,7 @@ def add_progress_note(
     if not text.strip():
         raise ValidationError({"note": "Enter the note"})
     note = ProgressNote.objects.create(action=locked, by=by, text=text.strip())
-    _audit(request, Action.CREATE, note, locked.children.all(), action=locked.pk)
+    audit_each(request, Action.CREATE, note, locked.children.all(), action=locked.pk)
     return note
 
 
@@ -701,7 +709,7 @@ def close_plan(
     locked.closure_text = text.strip()
     locked.full_clean(exclude=["children"])
     locked.save()
-    _audit(request, Action.UPDATE, locked, locked.children_list, closed=reason)
+    audit_each(request, Action.UPDATE, locked, locked.children_list, closed=reason)
     return locked
 
 
@@ -755,7 +763,7 @@ def send_record(
         kind="meeting",
         path=reverse("meetings:sent-record", args=[sent.pk]),
     )
-    _audit(
+    audit_each(
         request,
         Action.CREATE,
         sent,
@@ -773,15 +781,7 @@ def start_correction(
 ) -> Meeting:
     """Begin correcting a sent record: the meeting may be changed again, and the corrected
     record is sent as a new version with this reason. The version sent stays as it was."""
-    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
-    check_version(locked, version)
-    children = list(locked.children.all())
-    if not meeting_access.may_change_meeting(by, locked, _accesses(by, children)):
-        raise PermissionDenied(
-            "Only the chair, the lead professional and the central team may correct the record."
-        )
-    if locked.record_sent_at is None:
-        raise ValidationError("The record has not been sent: change the meeting instead.")
+    locked = _locked_meeting(meeting, version, by, sent=True)
     if not reason.strip():
         raise ValidationError({"reason": "Say what needs correcting and why"})
     locked.record_sent_at = None
@@ -789,7 +789,7 @@ def start_correction(
     locked.correction_reason = reason.strip()
     locked.full_clean(exclude=["children", "concerns"])
     locked.save()
-    _audit(request, Action.UPDATE, locked, children, correction=reason.strip())
+    audit_each(request, Action.UPDATE, locked, locked.children_list, correction=reason.strip())
     return locked
 
 
@@ -806,10 +806,7 @@ def record_copy_given(
     """ "Copies given to" recorded with dates: who was given the family copy, and when (by
     the chair, the lead or the central team; copies never clash, so no version)."""
     children = list(meeting.children.all())
-    if not meeting_access.may_change_meeting(by, meeting, _accesses(by, children)):
-        raise PermissionDenied(
-            "Only the chair, the lead professional and the central team record copies given."
-        )
+    _check_may_change(by, meeting, children)
     errors: dict[str, str] = {}
     if not given_to.strip():
         errors["given_to"] = "Enter who was given a copy"
@@ -830,5 +827,5 @@ def record_copy_given(
     )
     copy.full_clean()
     copy.save()
-    _audit(request, Action.CREATE, copy, children, meeting=meeting.pk, given_on=str(given_on))
+    audit_each(request, Action.CREATE, copy, children, meeting=meeting.pk, given_on=str(given_on))
     return copy

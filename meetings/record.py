@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Min, Prefetch, prefetch_related_objects
 
 from audit.models import Action, AuditEvent
 from children.models import Child, ParentalResponsibility
@@ -29,6 +29,7 @@ from meetings.models import (
     OwnerKind,
     PlanAction,
     RecordOfDecisions,
+    RecordRecipient,
 )
 
 FORMAT = 1
@@ -254,10 +255,16 @@ def openings(meeting: Meeting, records: list[RecordOfDecisions]) -> dict[tuple[i
     return {(int(row["object_id"]), row["user_id"]): row["first"] for row in found}
 
 
-def circulation(meeting: Meeting) -> list[RecordOfDecisions]:
-    """The versions sent, newest first, each with its recipients and when they opened it (for
-    the meeting page). Three queries."""
-    records = list(meeting.records.select_related("sent_by").prefetch_related("recipients__user"))
+def circulation(meeting: Meeting, *, readers: bool) -> list[RecordOfDecisions]:
+    """The versions sent, newest first; with ``readers`` (for those who may change the
+    meeting), each with its recipients and when they opened it. At most three queries."""
+    records = list(meeting.records.select_related("sent_by"))
+    if not readers:
+        return records
+    prefetch_related_objects(
+        records,
+        Prefetch("recipients", queryset=RecordRecipient.objects.select_related("user__agency")),
+    )
     opened = openings(meeting, records)
     for sent in records:
         sent.readers = [
@@ -265,7 +272,7 @@ def circulation(meeting: Meeting) -> list[RecordOfDecisions]:
                 "label": meeting.access.author(r.user, r.user.agency),
                 "opened": opened.get((sent.pk, r.user_id)),
             }
-            for r in sorted(sent.recipients.all(), key=lambda r: r.pk)
+            for r in sent.recipients.all()
         ]
         sent.unopened = sum(1 for reader in sent.readers if reader["opened"] is None)
     return records

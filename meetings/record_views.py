@@ -8,20 +8,18 @@ discussed) and renders what the reader may see through meetings/record.py.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from audit.services import record
 from consent.printing import family_paper
 from lisa.access import deny, role_required
-from lisa.forms import ReasonForm, apply_errors
+from lisa.forms import ReasonForm, submit
 from lisa.pdf import pdf_response, render_pdf
-from lisa.versioning import show_conflict
 from meetings import actions
-from meetings.access import meeting_for_user
+from meetings.access import audit_each, meeting_for_user
 from meetings.forms import CopyGivenForm, SendRecordForm
 from meetings.models import InviteeKind, Meeting, RecordOfDecisions
 from meetings.record import RECORD, for_reader, snapshot
@@ -39,26 +37,24 @@ def send_record(request: HttpRequest, pk: int) -> HttpResponse:
     every practitioner invited and the LISA co-ordinator."""
     meeting = _changing(request, pk)
     form = SendRecordForm(request.POST or None, initial={"version": meeting.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            sent = actions.send_record(
-                request=request,
-                by=request.user,
-                meeting=meeting,
-                version=form.cleaned_data["version"],
-                venue=venue_for(meeting, meeting.children_list),
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"The record of decisions (version {sent.version}) has been sent to "
-                f"{sent.recipients.count()} people.",
-            )
-            return redirect("meetings:detail", pk=meeting.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.send_record(
+            request=request,
+            by=request.user,
+            meeting=meeting,
+            version=data["version"],
+            venue=venue_for(meeting, meeting.children_list),
+        ),
+        done=lambda sent: (
+            f"The record of decisions (version {sent.version}) has been sent to "
+            f"{sent.recipients.count()} people."
+        ),
+        to=reverse("meetings:detail", args=[meeting.pk]),
+    )
+    if saved:
+        return saved
     recipients = [
         meeting.access.author(user, user.agency) for user in actions.record_recipients(meeting)
     ]
@@ -75,17 +71,11 @@ def send_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _sent(request: HttpRequest, pk: int) -> RecordOfDecisions:
-    sent = RecordOfDecisions.objects.select_related("sent_by", "sent_by__agency").filter(pk=pk)
-    sent = sent.first()
+    sent = RecordOfDecisions.objects.select_related("sent_by__agency").filter(pk=pk).first()
     if sent is None:
         deny(request, "no such record of decisions", not_found=True, object_type=RECORD)
     sent.meeting = meeting_for_user(request, sent.meeting_id, audit=False)
     return sent
-
-
-def _audit_record(request: HttpRequest, sent: RecordOfDecisions, action: str, what: str) -> None:
-    for child in sent.meeting.children_list:
-        record(request, action, obj=sent, child=child, detail={what: sent.version})
 
 
 @role_required(*CHILD_ROLES)
@@ -94,7 +84,7 @@ def sent_record(request: HttpRequest, pk: int) -> HttpResponse:
     Opening it is audited under each child, and that is how the chair sees who has read it."""
     sent = _sent(request, pk)
     meeting = sent.meeting
-    _audit_record(request, sent, Action.VIEW, "version")
+    audit_each(request, Action.VIEW, sent, meeting.children_list, version=sent.version)
     later = meeting.records.filter(version__gt=sent.version).order_by("-version").first()
     return render(
         request,
@@ -115,7 +105,7 @@ def sent_record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Those who may see the meeting: a sent version as an A4 PDF (audited as a print)."""
     sent = _sent(request, pk)
     meeting = sent.meeting
-    _audit_record(request, sent, Action.PRINT, "printed")
+    audit_each(request, Action.PRINT, sent, meeting.children_list, printed=sent.version)
     context = {
         "record": for_reader(sent.content, meeting),
         "sent": sent,
@@ -138,26 +128,22 @@ def correct_record(request: HttpRequest, pk: int) -> HttpResponse:
         version=meeting.version,
         required_message="Say what needs correcting and why",
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.start_correction(
-                request=request,
-                by=request.user,
-                meeting=meeting,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                "Make the corrections, then send the record again: it will be sent as a new "
-                "version, and the earlier one stays readable.",
-            )
-            return redirect("meetings:detail", pk=meeting.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.start_correction(
+            request=request,
+            by=request.user,
+            meeting=meeting,
+            version=data["version"],
+            reason=data["reason"],
+        ),
+        done="Make the corrections, then send the record again: it will be sent as a new "
+        "version, and the earlier one stays readable.",
+        to=reverse("meetings:detail", args=[meeting.pk]),
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         "meetings/form.html",
@@ -188,14 +174,14 @@ def family_copy(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("meetings:detail", pk=meeting.pk)
     large = request.GET.get("size") == "large"
     content, sent = _family_record(meeting)
-    for child in meeting.children_list:
-        record(
-            request,
-            Action.PRINT,
-            obj=meeting,
-            child=child,
-            detail={"printed": "family copy", "large_print": large},
-        )
+    audit_each(
+        request,
+        Action.PRINT,
+        meeting,
+        meeting.children_list,
+        printed="family copy",
+        large_print=large,
+    )
     context = {
         **family_paper(large=large),
         "record": content,
@@ -212,22 +198,22 @@ def copies(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair, the lead professional and the central team: record a family copy given."""
     meeting = _changing(request, pk)
     form = CopyGivenForm(request.POST or None, initial={"given_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_copy_given(
-                request=request,
-                by=request.user,
-                meeting=meeting,
-                given_to=data["given_to"],
-                given_on=data["given_on"],
-                large_print=data["large_print"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"The copy given to {data['given_to']} is recorded.")
-            return redirect("meetings:detail", pk=meeting.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.record_copy_given(
+            request=request,
+            by=request.user,
+            meeting=meeting,
+            given_to=data["given_to"],
+            given_on=data["given_on"],
+            large_print=data["large_print"],
+        ),
+        done=lambda copy: f"The copy given to {copy.given_to} is recorded.",
+        to=reverse("meetings:detail", args=[meeting.pk]),
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         "meetings/form.html",
@@ -253,14 +239,15 @@ def invitation(request: HttpRequest, pk: int, invitee_pk: int) -> HttpResponse:
     if invitee is None:
         deny(request, "no such family invitee", not_found=True, object_type="meetings.invitee")
     large = request.GET.get("size") == "large"
-    for child in meeting.children_list:
-        record(
-            request,
-            Action.PRINT,
-            obj=meeting,
-            child=child,
-            detail={"printed": "invitation letter", "invitee": invitee.pk, "large_print": large},
-        )
+    audit_each(
+        request,
+        Action.PRINT,
+        meeting,
+        meeting.children_list,
+        printed="invitation letter",
+        invitee=invitee.pk,
+        large_print=large,
+    )
     chair = meeting.chair
     context = {
         **family_paper(large=large),

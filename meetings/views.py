@@ -12,7 +12,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,22 +19,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from audit.services import record
 from children.access import access_for, audit_view, child_for_user, owned_record_for_user
 from children.models import Child, ParentalResponsibility
 from concerns.models import Concern, ConcernOutcome
 from consent.rules import consent_position
 from directory.models import Location, Service
 from lisa.access import deny, role_required
-from lisa.forms import apply_errors
+from lisa.forms import submit
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.models import Agency, Role, User
 from lisa.pdf import pdf_response, render_pdf
-from lisa.versioning import show_conflict
 from meetings import actions, rules
 from meetings import calendar as meeting_calendar
 from meetings.access import (
     action_for_user,
+    audit_each,
     may_change_meeting,
     may_change_plan,
     may_update_action,
@@ -200,8 +198,8 @@ def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None)
         "date": timezone.localdate() + dt.timedelta(days=14),
     }
     form = ArrangeForm(request.POST or None, choices=choices, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def arrange_it(data: dict) -> Meeting:
         by_id = {str(c.pk): c for c in household}
         users = {
             str(u.pk): u
@@ -211,46 +209,50 @@ def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None)
         }
         parents = {str(p.pk): p for p in objects["parents"]}
         concerns = {str(c.pk): c for c in objects["concerns"]}
-        try:
-            meeting = actions.arrange_meeting(
-                request=request,
-                by=request.user,
-                children=[by_id[pk] for pk in data["children"]],
-                kind=data["kind"],
-                date=data["date"],
-                start_time=data["start_time"],
-                end_time=data["end_time"],
-                venue=data["venue"],
-                location=Location.objects.filter(pk=data["location"]).first()
-                if data["location"]
-                else None,
-                joining=data["joining"],
-                joining_details=data["joining_details"],
-                chair=users.get(data["chair"]),
-                concerns=[concerns[pk] for pk in data["concerns"]],
-                practitioners=[
-                    users[pk] for pk in [*data["practitioners"], *data["other_practitioners"]]
-                ],
-                parents=[parents[pk] for pk in data["parents"]],
-                young_people=[by_id[pk] for pk in data["young_people"]],
-                young_person_not_invited_reason=data["young_person_not_invited_reason"],
-                outsiders=[
-                    actions.Outsider(
-                        name=data["other_name"],
-                        role=data["other_role"],
-                        organisation=data["other_organisation"],
-                        contact=data["other_contact"],
-                    )
-                ],
-                prepared_on=data["prepared_on"],
-                prepared_by=data["prepared_by"],
-                parent_told_of_sharing=data["parent_told_of_sharing"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The meeting has been arranged and the practitioners told.")
-            return redirect("meetings:detail", pk=meeting.pk)
+        return actions.arrange_meeting(
+            request=request,
+            by=request.user,
+            children=[by_id[pk] for pk in data["children"]],
+            kind=data["kind"],
+            date=data["date"],
+            start_time=data["start_time"],
+            end_time=data["end_time"],
+            venue=data["venue"],
+            location=Location.objects.filter(pk=data["location"]).first()
+            if data["location"]
+            else None,
+            joining=data["joining"],
+            joining_details=data["joining_details"],
+            chair=users.get(data["chair"]),
+            concerns=[concerns[pk] for pk in data["concerns"]],
+            practitioners=[
+                users[pk] for pk in [*data["practitioners"], *data["other_practitioners"]]
+            ],
+            parents=[parents[pk] for pk in data["parents"]],
+            young_people=[by_id[pk] for pk in data["young_people"]],
+            young_person_not_invited_reason=data["young_person_not_invited_reason"],
+            outsiders=[
+                actions.Outsider(
+                    name=data["other_name"],
+                    role=data["other_role"],
+                    organisation=data["other_organisation"],
+                    contact=data["other_contact"],
+                )
+            ],
+            prepared_on=data["prepared_on"],
+            prepared_by=data["prepared_by"],
+            parent_told_of_sharing=data["parent_told_of_sharing"],
+        )
+
+    saved = submit(
+        request,
+        form,
+        arrange_it,
+        done="The meeting has been arranged and the practitioners told.",
+        to=lambda meeting: reverse("meetings:detail", args=[meeting.pk]),
+    )
+    if saved:
+        return saved
     audit_view(request, child, "arrange a meeting form")
     return render(
         request,
@@ -333,11 +335,12 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     for concern in concerns:
         concern.author_label = meeting.access.author(concern.raised_by, concern.agency)
     invitees = _invitees(meeting)
+    can_change = may_change_meeting(request.user, meeting, meeting.accesses)
     return {
         "meeting": meeting,
         "children": children,
         "child": children[0],
-        "records": circulation(meeting) if meeting.is_held else [],
+        "records": circulation(meeting, readers=can_change) if meeting.is_held else [],
         "copies_given": list(meeting.copies_given.all()) if meeting.is_held else [],
         "family_invitees": [
             i for i in invitees if i.kind in (InviteeKind.PARENT, InviteeKind.YOUNG_PERSON)
@@ -348,7 +351,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         "decisions": list(meeting.decisions.all()),
         "concerns": concerns,
         "appointments": appointments,
-        "can_change": may_change_meeting(request.user, meeting, meeting.accesses),
+        "can_change": can_change,
     }
 
 
@@ -390,22 +393,21 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttendanceForm(
         request.POST or None, invitees=invitees, initial={"version": meeting.version}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.record_attendance(
-                request=request,
-                by=request.user,
-                meeting=meeting,
-                version=form.cleaned_data["version"],
-                attendance=form.attendance(),
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Attendance has been saved.")
-            return redirect("meetings:detail", pk=meeting.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.record_attendance(
+            request=request,
+            by=request.user,
+            meeting=meeting,
+            version=data["version"],
+            attendance=form.attendance(),
+        ),
+        done="Attendance has been saved.",
+        to=reverse("meetings:detail", args=[meeting.pk]),
+    )
+    if saved:
+        return saved
     return _form_page(
         request, "meetings/form.html", meeting, form, "attendance form", title="Attendance"
     )
@@ -427,37 +429,25 @@ def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
         or (None if closing else rules.suggested_review_date(meeting.date)),
     }
     form = RecordMeetingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_meeting(
-                request=request,
-                by=request.user,
-                meeting=meeting,
-                version=data["version"],
-                summary=data["summary"],
-                strengths=data["strengths"],
-                family_views=data["family_views"],
-                decisions=form.decision_list(),
-                next_review_on=data["next_review_on"],
-            )
-        except actions.ConcurrentEditError as error:
-            current = error.current
-            show_conflict(form, current)
-            return _form_page(
-                request,
-                "meetings/form.html",
-                meeting,
-                form,
-                "record the meeting form",
-                title="Record the meeting",
-                conflict=current,
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The record of the meeting has been saved.")
-            return redirect("meetings:detail", pk=meeting.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.record_meeting(
+            request=request,
+            by=request.user,
+            meeting=meeting,
+            version=data["version"],
+            summary=data["summary"],
+            strengths=data["strengths"],
+            family_views=data["family_views"],
+            decisions=form.decision_list(),
+            next_review_on=data["next_review_on"],
+        ),
+        done="The record of the meeting has been saved.",
+        to=reverse("meetings:detail", args=[meeting.pk]),
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         "meetings/form.html",
@@ -465,6 +455,7 @@ def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         "record the meeting form",
         title="Record the meeting",
+        conflict=getattr(form, "conflict", None),
     )
 
 
@@ -491,24 +482,22 @@ def lead(request: HttpRequest, pk: int) -> HttpResponse:
             if str(i.practitioner_id) not in known
         ]
     form = LeadForm(request.POST or None, choices=choices, initial={"version": meeting.version})
-    if request.method == "POST" and form.is_valid():
-        practitioner = User.objects.filter(pk=form.cleaned_data["practitioner"]).first()
-        try:
-            actions.appoint_lead(
-                request=request,
-                by=request.user,
-                meeting=meeting,
-                version=form.cleaned_data["version"],
-                practitioner=practitioner,
-                family_view=form.cleaned_data["family_view"],
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The lead professional has been appointed.")
-            return redirect("meetings:detail", pk=meeting.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.appoint_lead(
+            request=request,
+            by=request.user,
+            meeting=meeting,
+            version=data["version"],
+            practitioner=User.objects.filter(pk=data["practitioner"]).first(),
+            family_view=data["family_view"],
+        ),
+        done="The lead professional has been appointed.",
+        to=reverse("meetings:detail", args=[meeting.pk]),
+    )
+    if saved:
+        return saved
     intro = "" if choices else "Record attendance first: the lead is chosen from those who came."
     return _form_page(
         request,
@@ -531,23 +520,21 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = OutcomeForm(
         request.POST or None, submit="Start the plan", initial={"version": meeting.version}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            plan = actions.create_plan(
-                request=request,
-                by=request.user,
-                meeting=meeting,
-                version=data["version"],
-                outcomes=[(data["headline"], data["description"])],
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The support plan has been started.")
-            return redirect("meetings:plan", pk=plan.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.create_plan(
+            request=request,
+            by=request.user,
+            meeting=meeting,
+            version=data["version"],
+            outcomes=[(data["headline"], data["description"])],
+        ),
+        done="The support plan has been started.",
+        to=lambda plan: reverse("meetings:plan", args=[plan.pk]),
+    )
+    if saved:
+        return saved
     return _form_page(
         request,
         "meetings/form.html",
@@ -557,11 +544,6 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
         title="Agree a support plan",
         intro="Start with an outcome sought; add more outcomes and the actions on the plan's page.",
     )
-
-
-def _audit_output(request, action: str, meeting: Meeting, what: str) -> None:
-    for child in meeting.children_list:
-        record(request, action, obj=meeting, child=child, detail={what: "meeting"})
 
 
 @role_required(*CHILD_ROLES)
@@ -575,7 +557,7 @@ def print_record(request: HttpRequest, pk: int) -> HttpResponse:
         "printed_at": timezone.now(),
         "printed_by": request.user,
     }
-    _audit_output(request, Action.PRINT, meeting, "printed")
+    audit_each(request, Action.PRINT, meeting, meeting.children_list, printed="meeting")
     pdf = render_pdf("meetings/record_pdf.html", context, request=request)
     return pdf_response(pdf, f"record-of-decisions-{meeting.pk}.pdf")
 
@@ -587,7 +569,7 @@ def calendar(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = meeting_for_user(request, pk, audit=False)
     link = settings.LISA_SITE_URL + reverse("meetings:detail", args=[meeting.pk])
     body = meeting_calendar.ics(meeting, venue=venue_for(meeting, meeting.children_list), link=link)
-    _audit_output(request, Action.DOWNLOAD, meeting, "downloaded")
+    audit_each(request, Action.DOWNLOAD, meeting, meeting.children_list, downloaded="meeting")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
     response["Cache-Control"] = "no-store, private"
@@ -692,25 +674,23 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
     """The lead professional, the chair and the central team: add an outcome sought."""
     support_plan = _changing_plan(request, pk)
     form = OutcomeForm(request.POST or None, initial={"version": support_plan.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.add_outcome(
-                request=request,
-                by=request.user,
-                plan=support_plan,
-                version=data["version"],
-                headline=data["headline"],
-                description=data["description"],
-                meeting=_latest_meeting(support_plan),
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The outcome has been added.")
-            return redirect("meetings:plan", pk=support_plan.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.add_outcome(
+            request=request,
+            by=request.user,
+            plan=support_plan,
+            version=data["version"],
+            headline=data["headline"],
+            description=data["description"],
+            meeting=_latest_meeting(support_plan),
+        ),
+        done="The outcome has been added.",
+        to=reverse("meetings:plan", args=[support_plan.pk]),
+    )
+    if saved:
+        return saved
     return _plan_form_page(request, support_plan, form, "add an outcome form", "Add an outcome")
 
 
@@ -770,8 +750,8 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
             "children": [str(c.pk) for c in support_plan.children_list],
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def add(data: dict) -> PlanAction:
         kind = data["owner_kind"]
         owner = actions.Owner(
             kind=kind,
@@ -782,30 +762,30 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
             young_person=objects["owner_young_person"].get(data["owner_young_person"]),
             name=data["owner_name"],
         )
-        try:
-            actions.add_action(
-                request=request,
-                by=request.user,
-                plan=support_plan,
-                version=data["version"],
-                what=data["what"],
-                outcome=objects["outcome"].get(data["outcome"]),
-                children=[objects["children"][pk] for pk in data["children"]],
-                owner=owner,
-                agency=Agency.objects.filter(pk=data["agency"]).first() if data["agency"] else None,
-                service=Service.objects.filter(pk=data["service"]).first()
-                if data["service"]
-                else None,
-                due_on=data["due_on"],
-                meeting=_latest_meeting(support_plan),
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The action has been added.")
-            return redirect("meetings:plan", pk=support_plan.pk)
+        return actions.add_action(
+            request=request,
+            by=request.user,
+            plan=support_plan,
+            version=data["version"],
+            what=data["what"],
+            outcome=objects["outcome"].get(data["outcome"]),
+            children=[objects["children"][pk] for pk in data["children"]],
+            owner=owner,
+            agency=Agency.objects.filter(pk=data["agency"]).first() if data["agency"] else None,
+            service=Service.objects.filter(pk=data["service"]).first() if data["service"] else None,
+            due_on=data["due_on"],
+            meeting=_latest_meeting(support_plan),
+        )
+
+    saved = submit(
+        request,
+        form,
+        add,
+        done="The action has been added.",
+        to=reverse("meetings:plan", args=[support_plan.pk]),
+    )
+    if saved:
+        return saved
     return _plan_form_page(request, support_plan, form, "add an action form", "Add an action")
 
 
@@ -815,24 +795,22 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
     plan with a reason."""
     support_plan = _changing_plan(request, pk)
     form = ClosePlanForm(request.POST or None, initial={"version": support_plan.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.close_plan(
-                request=request,
-                by=request.user,
-                plan=support_plan,
-                version=data["version"],
-                reason=data["reason"],
-                text=data["text"],
-            )
-        except actions.ConcurrentEditError as error:
-            show_conflict(form, error.current)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The support plan has been closed.")
-            return redirect("meetings:plan", pk=support_plan.pk)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.close_plan(
+            request=request,
+            by=request.user,
+            plan=support_plan,
+            version=data["version"],
+            reason=data["reason"],
+            text=data["text"],
+        ),
+        done="The support plan has been closed.",
+        to=reverse("meetings:plan", args=[support_plan.pk]),
+    )
+    if saved:
+        return saved
     return _plan_form_page(request, support_plan, form, "close the plan form", "Close the plan")
 
 
@@ -860,25 +838,23 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
                 "not_done_reason": plan_action.not_done_reason,
             },
         )
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.update_action(
-                    request=request,
-                    by=request.user,
-                    action=plan_action,
-                    version=data["version"],
-                    status=data["status"],
-                    not_done_reason=data["not_done_reason"],
-                    note=data["note"],
-                )
-            except actions.ConcurrentEditError as error:
-                show_conflict(form, error.current)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, "The action has been updated.")
-                return redirect("meetings:plan", pk=support_plan.pk)
+        saved = submit(
+            request,
+            form,
+            lambda data: actions.update_action(
+                request=request,
+                by=request.user,
+                action=plan_action,
+                version=data["version"],
+                status=data["status"],
+                not_done_reason=data["not_done_reason"],
+                note=data["note"],
+            ),
+            done="The action has been updated.",
+            to=reverse("meetings:plan", args=[support_plan.pk]),
+        )
+        if saved:
+            return saved
         if request.method == "POST":
             for child in support_plan.children_list:
                 audit_view(request, child, "action form", planaction=plan_action.pk)

@@ -245,42 +245,13 @@ def build_world() -> World:
     )
 
     # A second meeting, held today, recorded and its record of decisions sent.
-    held = meeting_actions.arrange_meeting(
-        request=_request(amara),
-        by=amara,
-        children=[child],
-        kind=MeetingKind.REVIEW,
-        date=timezone.localdate(),
-        start_time=dt.time(9, 0),
-        end_time=dt.time(10, 0),
-        venue="Cedar Rise Primary, meeting room 2",
-        joining=Joining.IN_PERSON,
-        chair=amara,
-        plan=plan,
-        young_person_not_invited_reason="Too young for this meeting",
-    )
-    chair_invite = held.invitees.get(practitioner=amara)
-    held = meeting_actions.record_attendance(
-        request=_request(amara),
-        by=amara,
-        meeting=held,
-        version=held.version,
-        attendance={chair_invite.pk: ("attended", "")},
-    )
-    held = meeting_actions.record_meeting(
-        request=_request(amara),
-        by=amara,
-        meeting=held,
-        version=held.version,
-        summary="Breakfast club going well",
-        strengths="",
-        family_views="",
-        decisions=["Carry on with breakfast club"],
-        next_review_on=timezone.localdate() + dt.timedelta(weeks=6),
-    )
-    sent = meeting_actions.send_record(
-        request=_request(amara), by=amara, meeting=held, version=held.version, venue="Room 2"
-    )
+    from tests.meetings.conftest import arrange, hold, send
+
+    held = arrange(
+        amara, child, kind=MeetingKind.REVIEW, start_time=dt.time(9, 0),
+        end_time=dt.time(10, 0), plan=plan,
+    )  # fmt: skip
+    sent = send(hold(held, amara, attended=[amara]), amara)
 
     # Someone else broke glass: the alert the central team reviews.
     child_actions.break_glass(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from consent import text
 from consent.models import Kind
 from lisa.pdf import _static_file
 from tests.consent.test_records import parent_agreement
-from tests.helpers import pdf_text
+from tests.helpers import font_sizes, pdf_text
 
 # Shaping joins and reorders the letters of these scripts, so a PDF's text layer cannot give
 # them back exactly; that they are printed is shown by the fonts instead (below).
@@ -29,18 +28,6 @@ FONTS_TEMPLATE = Path(settings.BASE_DIR) / "templates" / "consent" / "pdf" / "_f
 
 def flat(value: str) -> str:
     return " ".join(value.split())
-
-
-def font_sizes(content: bytes) -> Counter:
-    sizes: Counter = Counter()
-
-    def visit(chunk, cm, tm, font_dict, font_size):
-        if chunk.strip():
-            sizes[round(font_size * abs(tm[0]) * abs(cm[0]), 1)] += len(chunk.strip())
-
-    for page in PdfReader(io.BytesIO(content)).pages:
-        page.extract_text(visitor_text=visit)
-    return sizes
 
 
 def embedded_fonts(content: bytes) -> set[str]:

@@ -165,46 +165,15 @@ def _build_world() -> World:
 def _meeting(amara, child, parent, concern):
     """A meeting about the child that Amara chairs, held today, with a plan and an action (its
     record not yet sent, so every form on it still takes input)."""
-    import datetime as dt
+    from tests.meetings.conftest import add_action, arrange, hold, start_plan
 
-    from django.test import RequestFactory
-    from django.utils import timezone
-
-    from meetings import actions
-
-    def request():
-        made = RequestFactory().post("/")
-        made.user = amara
-        return made
-
-    today = timezone.localdate()
-    meeting = actions.arrange_meeting(
-        request=request(), by=amara, children=[child], kind="initial", date=today,
-        start_time=dt.time(10, 0), end_time=dt.time(11, 0), venue="Room 2", joining="in_person",
-        chair=amara, parents=[parent], young_person_not_invited_reason="Too young",
+    meeting = arrange(
+        amara, child, parents=[parent],
         concerns=[concern] if concern.child_id == child.pk else [],
     )  # fmt: skip
-    chair = meeting.invitees.get(practitioner=amara)
-    meeting = actions.record_attendance(
-        request=request(), by=amara, meeting=meeting, version=meeting.version,
-        attendance={chair.pk: ("attended", "")},
-    )  # fmt: skip
-    meeting = actions.record_meeting(
-        request=request(), by=amara, meeting=meeting, version=meeting.version, summary="Held",
-        strengths="", family_views="", decisions=["A decision"],
-        next_review_on=today + dt.timedelta(weeks=6),
-    )  # fmt: skip
-    plan = actions.create_plan(
-        request=request(), by=amara, meeting=meeting, version=meeting.version,
-        outcomes=[("education", "At school every day")],
-    )  # fmt: skip
-    plan.refresh_from_db()
-    plan_action = actions.add_action(
-        request=request(), by=amara, plan=plan, version=plan.version, what="Breakfast club",
-        outcome=plan.outcomes.get(), children=[child],
-        owner=actions.Owner(kind="practitioner", practitioner=amara),
-        due_on=today + dt.timedelta(days=14),
-    )  # fmt: skip
+    meeting = hold(meeting, amara, attended=[amara])
+    plan = start_plan(meeting, amara)
+    plan_action = add_action(plan, amara, amara)
     meeting.refresh_from_db()
     return meeting, plan, plan_action
 

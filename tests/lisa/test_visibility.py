@@ -650,76 +650,25 @@ def _meeting(imogen, rosa, mother, amara, beatrix) -> dict[str, object]:
     their mother; it is held, Amara is appointed lead, a plan gives Brook an action, and the
     record of decisions is sent."""
     from meetings import actions as meeting_actions
-    from meetings.models import HeadlineOutcome, OwnerKind
+    from tests.meetings.conftest import add_action, arrange, as_request, hold, send, start_plan
 
-    today = timezone.localdate()
     imogen.refresh_from_db()
     rosa.refresh_from_db()
-    meeting = meeting_actions.arrange_meeting(
-        request=_request(amara),
-        by=amara,
-        children=[imogen, rosa],
-        kind="initial",
-        date=today,
-        start_time=dt.time(10, 0),
-        end_time=dt.time(11, 0),
-        venue="Ladywell Children's Centre, room 1",
-        joining="in_person",
-        chair=amara,
-        practitioners=[beatrix],
-        parents=[mother],
-        young_people=[imogen],
-    )
-    attendance = {invitee.pk: ("attended", "") for invitee in meeting.invitees.all()}
-    meeting = meeting_actions.record_attendance(
-        request=_request(amara),
-        by=amara,
-        meeting=meeting,
-        version=meeting.version,
-        attendance=attendance,
-    )
-    meeting = meeting_actions.record_meeting(
-        request=_request(amara),
-        by=amara,
-        meeting=meeting,
-        version=meeting.version,
-        summary="Imogen is finding school hard.",
-        strengths="Close to her sister.",
-        family_views="Harriet wants one person to talk to.",
-        decisions=["Amara to be the lead professional"],
-        next_review_on=today + dt.timedelta(weeks=6),
-    )
+    meeting = arrange(
+        amara, imogen, children=[imogen, rosa], practitioners=[beatrix], parents=[mother],
+        young_people=[imogen], venue="Ladywell Children's Centre, room 1",
+    )  # fmt: skip
+    meeting = hold(meeting, amara, attended=[amara, beatrix], decisions=["Amara to lead"])
     meeting_actions.appoint_lead(
-        request=_request(amara), by=amara, meeting=meeting, version=meeting.version,
+        request=as_request(amara), by=amara, meeting=meeting, version=meeting.version,
         practitioner=amara,
     )  # fmt: skip
-    meeting.refresh_from_db()
-    plan = meeting_actions.create_plan(
-        request=_request(amara),
-        by=amara,
-        meeting=meeting,
-        version=meeting.version,
-        outcomes=[(HeadlineOutcome.HEALTH, "Imogen sleeps better")],
-    )
-    plan.refresh_from_db()
-    action = meeting_actions.add_action(
-        request=_request(amara),
-        by=amara,
-        plan=plan,
-        version=plan.version,
-        what="Clinic follow-up appointment",
-        outcome=plan.outcomes.get(),
-        children=[imogen],
-        owner=meeting_actions.Owner(kind=OwnerKind.PRACTITIONER, practitioner=beatrix),
-        agency=beatrix.agency,
-        due_on=today + dt.timedelta(days=14),
-        meeting=meeting,
-    )
-    meeting.refresh_from_db()
-    sent = meeting_actions.send_record(
-        request=_request(amara), by=amara, meeting=meeting, version=meeting.version,
-        venue=meeting.venue_text,
+    plan = start_plan(meeting, amara, outcomes=[("health", "Imogen sleeps better")])
+    action = add_action(
+        plan, amara, beatrix, what="Clinic follow-up appointment", children=[imogen],
+        agency=beatrix.agency, meeting=meeting,
     )  # fmt: skip
+    sent = send(meeting, amara)
     return {
         "imogen-meeting": meeting.pk,
         "imogen-plan": plan.pk,

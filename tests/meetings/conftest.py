@@ -24,7 +24,7 @@ from tests.children.conftest import involve, make_child
 from tests.concerns.conftest import make_concern
 from tests.conftest import make_user
 
-__all__ = ["arrange", "as_request", "involve", "make_child"]
+__all__ = ["add_action", "arrange", "as_request", "hold", "involve", "make_child", "send"]
 
 
 def as_request(user, path: str = "/meetings/test/"):
@@ -117,13 +117,21 @@ def hold(meeting, by, *, attended=(), apologies=(), decisions=("Breakfast club p
     )
 
 
-def start_plan(meeting, by):
+def start_plan(meeting, by, outcomes=(("education", "Ottoline is at school every day"),)):
     return actions.create_plan(
         request=as_request(by),
         by=by,
         meeting=meeting,
         version=Meeting.objects.get(pk=meeting.pk).version,
-        outcomes=[("education", "Ottoline is at school every day")],
+        outcomes=list(outcomes),
+    )
+
+
+def send(meeting, by):
+    """Send the meeting's record of decisions."""
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    return actions.send_record(
+        request=as_request(by), by=by, meeting=meeting, version=meeting.version, venue="Room 2"
     )
 
 

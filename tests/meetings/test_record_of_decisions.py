@@ -14,17 +14,10 @@ from lisa.actions import ConcurrentEditError
 from meetings import actions
 from meetings.models import CopyGiven, Meeting, RecordOfDecisions
 from tests.conftest import make_user
-from tests.helpers import assert_audited, pdf_text
-from tests.meetings.conftest import as_request, hold
+from tests.helpers import assert_audited, font_sizes, pdf_text
+from tests.meetings.conftest import as_request, hold, send
 
 pytestmark = pytest.mark.django_db
-
-
-def send(meeting, by):
-    meeting = Meeting.objects.get(pk=meeting.pk)
-    return actions.send_record(
-        request=as_request(by), by=by, meeting=meeting, version=meeting.version, venue="Room 2"
-    )
 
 
 class TestSending:
@@ -181,8 +174,9 @@ class TestThePapers:
         assert "What we agreed at the meeting on" in text
         assert "Mum to try the rota" in text
         assert "For other formats" in text
-        assert len(pdf_text(large.content)) >= len(text) * 0.9
-        assert len(large.content) != len(standard.content)
+        assert font_sizes(large.content).most_common(1)[0][0] == 16
+        assert font_sizes(standard.content).most_common(1)[0][0] == 11
+        assert "Mum to try the rota" in pdf_text(large.content)
         assert_audited(user=amara, action=Action.PRINT, printed="family copy", large_print=True)
 
     def test_copies_given_are_recorded_with_dates(self, client_for, amara, ivy, meeting):
@@ -245,3 +239,22 @@ class TestThePapers:
             assert "Casey" not in body and "CAMHS" not in body
         text = pdf_text(client_for(ivy).get(f"/meetings/records/{sent.pk}/pdf/").content)
         assert "Casey" not in text and "CAMHS" not in text
+
+
+def test_the_chairs_page_costs_the_same_with_thirty_recipients(
+    client_for, amara, agencies, meeting, django_assert_max_num_queries
+):
+    from meetings.models import Invitee, InviteeKind
+
+    people = [
+        make_user(f"reader{n}.many", agencies["voluntary"], ["practitioner"]) for n in range(30)
+    ]
+    Invitee.objects.bulk_create(
+        [Invitee(meeting=meeting, kind=InviteeKind.PRACTITIONER, practitioner=p) for p in people]
+    )
+    held = hold(meeting, amara, attended=[amara])
+    send(held, amara)
+    client = client_for(amara)
+    with django_assert_max_num_queries(36):
+        response = client.get(f"/meetings/{held.pk}/")
+    assert response.content.decode().count("Not yet opened") >= 30
