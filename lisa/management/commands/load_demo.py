@@ -65,6 +65,7 @@ class Command(BaseCommand):
             "concerns.demo",
             "consent.demo",
             "messaging.demo",
+            "meetings.demo",
         ):
             import_module(module).load(self.stdout)
         self.stdout.write(
