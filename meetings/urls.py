@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from meetings import record_views, views
+from meetings import oversight, record_views, views
 
 app_name = "meetings"
 urlpatterns = [
@@ -29,5 +29,6 @@ urlpatterns += [
     path("<int:pk>/copies/", record_views.copies, name="copies"),
     path("<int:pk>/invitation/<int:invitee_pk>/", record_views.invitation, name="invitation"),
     path("records/<int:pk>/", record_views.sent_record, name="sent-record"),
+    path("oversight/", oversight.oversight, name="oversight"),
     path("records/<int:pk>/pdf/", record_views.sent_record_pdf, name="sent-record-pdf"),
 ]
