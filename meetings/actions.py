@@ -829,3 +829,54 @@ def record_copy_given(
     copy.save()
     audit_each(request, Action.CREATE, copy, children, meeting=meeting.pk, given_on=str(given_on))
     return copy
+
+
+# --- entered in error ------------------------------------------------------------------------
+
+
+def _mark_in_error(request: HttpRequest, locked, reason: str, children: list[Child]):
+    if locked.entered_in_error:
+        raise ValidationError("This has already been marked as entered in error.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why it is wrong"})
+    locked.entered_in_error = True
+    locked.error_reason = reason.strip()
+    locked.save(update_fields=["entered_in_error", "error_reason", "updated_at"])
+    audit_each(request, Action.ENTERED_IN_ERROR, locked, children, reason=locked.error_reason)
+    return locked
+
+
+@transaction.atomic
+def meeting_entered_in_error(
+    *, request: HttpRequest, by: User, meeting: Meeting, version: str, reason: str
+) -> Meeting:
+    """A wrong meeting is marked entered in error with a reason, never removed ("Meetings,
+    plans and actions are never deleted"): by the chair, the lead or the central team, sent
+    or not. It leaves the chronology, home pages and figures; its records stay readable."""
+    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
+    check_version(locked, version)
+    children = list(locked.children.all())
+    _check_may_change(by, locked, children)
+    return _mark_in_error(request, locked, reason, children)
+
+
+@transaction.atomic
+def plan_entered_in_error(
+    *, request: HttpRequest, by: User, plan: SupportPlan, version: str, reason: str
+) -> SupportPlan:
+    """A wrong support plan is marked entered in error with a reason (by the lead, the chair
+    or the central team). It is no longer open, overdue or drifting."""
+    locked = _locked_plan(plan, version, by)
+    return _mark_in_error(request, locked, reason, locked.children_list)
+
+
+@transaction.atomic
+def action_entered_in_error(
+    *, request: HttpRequest, by: User, action: PlanAction, version: str, reason: str
+) -> PlanAction:
+    """A wrong action is marked entered in error with a reason (by the lead, the chair or the
+    central team; not by its owner alone)."""
+    locked = PlanAction.objects.select_for_update(of=("self",)).get(pk=action.pk)
+    check_version(locked, version)
+    plan = _locked_plan(locked.plan, None, by)
+    return _mark_in_error(request, locked, reason, plan.children_list)

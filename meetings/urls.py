@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from meetings import oversight, record_views, views
+from meetings import error_views, oversight, record_views, views
 
 app_name = "meetings"
 urlpatterns = [
@@ -30,5 +30,8 @@ urlpatterns += [
     path("<int:pk>/invitation/<int:invitee_pk>/", record_views.invitation, name="invitation"),
     path("records/<int:pk>/", record_views.sent_record, name="sent-record"),
     path("oversight/", oversight.oversight, name="oversight"),
+    path("<int:pk>/entered-in-error/", error_views.meeting_in_error, name="meeting-error"),
+    path("plans/<int:pk>/entered-in-error/", error_views.plan_in_error, name="plan-error"),
+    path("actions/<int:pk>/entered-in-error/", error_views.action_in_error, name="action-error"),
     path("records/<int:pk>/pdf/", record_views.sent_record_pdf, name="sent-record-pdf"),
 ]

@@ -149,11 +149,12 @@ def _build_world() -> World:
     kwargs["meetings:arrange-concern"] = {"concern_pk": concern.pk}
     meeting, plan, plan_action = _meeting(amara, child, parent, concern)
     for name in ("detail", "attendance", "record", "lead", "plan-create", "print", "calendar",
-                 "send", "correct", "copies", "family-copy"):  # fmt: skip
+                 "send", "correct", "copies", "family-copy", "meeting-error"):  # fmt: skip
         kwargs[f"meetings:{name}"] = {"pk": meeting.pk}
-    for name in ("plan", "outcome-add", "action-add", "plan-close"):
+    for name in ("plan", "outcome-add", "action-add", "plan-close", "plan-error"):
         kwargs[f"meetings:{name}"] = {"pk": plan.pk}
     kwargs["meetings:action"] = {"pk": plan_action.pk}
+    kwargs["meetings:action-error"] = {"pk": plan_action.pk}
     kwargs["meetings:invitation"] = {
         "pk": meeting.pk,
         "invitee_pk": meeting.invitees.get(parent=parent).pk,

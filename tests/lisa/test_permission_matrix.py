@@ -120,6 +120,9 @@ meetings:family-copy        login 403      200      200     403      200     403
 meetings:invitation         login 403      200      200     403      200     403    403     403
 meetings:sent-record        login 403      200      200     403      200     403    403     403
 meetings:sent-record-pdf    login 403      200      200     403      200     403    403     403
+meetings:meeting-error      login 403      200      403     403      200     403    403     403
+meetings:plan-error         login 403      200      403     403      200     403    403     403
+meetings:action-error       login 403      200      403     403      200     403    403     403
 messaging:thread            login 404      200      200     404      404     403    403     403
 messaging:message-error     login 404      200      403     404      404     403    403     403
 oruk:service                200   200      200      200     200      200     200    200     200
@@ -206,6 +209,9 @@ KWARGS: dict[str, dict[str, str]] = {
     "meetings:invitation": {"pk": "meeting", "invitee_pk": "family_invitee"},
     "meetings:sent-record": {"pk": "sent_record"},
     "meetings:sent-record-pdf": {"pk": "sent_record"},
+    "meetings:meeting-error": {"pk": "meeting"},
+    "meetings:plan-error": {"pk": "plan"},
+    "meetings:action-error": {"pk": "plan_action"},
     "messaging:thread": {"pk": "thread"},
     "messaging:message-error": {"pk": "thread", "message_pk": "message"},
     "oruk:service": {"id": "oruk_service"},

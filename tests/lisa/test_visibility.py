@@ -192,13 +192,15 @@ OBJECT_ROUTES = {
             "correct",
             "copies",
             "family-copy",
+            "meeting-error",
         )
     },
     **{
         f"meetings:{name}": ("imogen-plan",)
-        for name in ("plan", "outcome-add", "action-add", "plan-close")
+        for name in ("plan", "outcome-add", "action-add", "plan-close", "plan-error")
     },
     "meetings:action": ("brook-action",),
+    "meetings:action-error": ("brook-action",),
     "meetings:sent-record": ("imogen-record",),
     "meetings:sent-record-pdf": ("imogen-record",),
 }
