@@ -269,21 +269,48 @@ def _tell_old_address(address: str) -> None:
         logger.exception("Could not send the address-change notice")
 
 
+# The role training recorded beside the LISA training date.
+ROLE_TRAINING = ("lead_professional_trained_on", "chair_trained_on")
+
+
 @transaction.atomic
 def record_training(
-    *, request: HttpRequest, by: User, user: User, training_date: dt.date, version: str
+    *,
+    request: HttpRequest,
+    by: User,
+    user: User,
+    training_date: dt.date,
+    version: str,
+    roles: dict[str, dt.date | None] | None = None,
 ) -> User:
-    """Record the date a person completed LISA training; from then on they may sign in.
-    Refused if someone else changed the person since ``version``."""
+    """Record the date a person completed LISA training; from then on they may sign in. With
+    ``roles``, also the dates of the role training the handbook promises
+    (``lead_professional_trained_on``, ``chair_trained_on``; None when not done). Refused if
+    someone else changed the person since ``version``."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not can_manage_user(by, locked):
         raise PermissionDenied("You may not change this user.")
     check_version(locked, version)
-    if training_date > timezone.localdate():
-        raise ValidationError({"training_date": "The training date cannot be in the future."})
-    locked.training_date = training_date
-    locked.save(update_fields=["training_date", "updated_at"])
-    record(request, Action.UPDATE, obj=locked, detail={"training_date": training_date.isoformat()})
+    dates = {"training_date": training_date, **(roles or {})}
+    unknown = set(dates) - set(ROLE_TRAINING) - {"training_date"}
+    if unknown:
+        raise ValueError(f"not a kind of training: {sorted(unknown)}")
+    future = {
+        name: "The training date cannot be in the future."
+        for name, day in dates.items()
+        if day is not None and day > timezone.localdate()
+    }
+    if future:
+        raise ValidationError(future)
+    for name, day in dates.items():
+        setattr(locked, name, day)
+    locked.save(update_fields=[*dates, "updated_at"])
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        detail={name: day.isoformat() if day else None for name, day in dates.items()},
+    )
     return locked
 
 

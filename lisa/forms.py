@@ -181,11 +181,27 @@ class TrainingForm(forms.Form):
         not_future=True,
         help_text="For example, 27 3 2026",
     )
+    lead_professional_trained_on = DateField(
+        label="Date lead professional training was completed (if done)",
+        not_future=True,
+        required=False,
+    )
+    chair_trained_on = DateField(
+        label="Date training in chairing meetings was completed (if done)",
+        not_future=True,
+        required=False,
+    )
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = helper(Field("training_date"), Field("version"), submit="Record training")
+        self.helper = helper(
+            Field("training_date"),
+            Field("lead_professional_trained_on"),
+            Field("chair_trained_on"),
+            Field("version"),
+            submit="Record training",
+        )
 
 
 class DeactivateForm(forms.Form):

@@ -88,6 +88,12 @@ class User(AbstractUser):
         blank=True,
         help_text="The date the person completed LISA training. Without it they cannot sign in.",
     )
+    # The handbook promises training on the lead professional role and on chairing meetings:
+    # LISA warns (never blocks) when a chair or a proposed lead has none recorded.
+    lead_professional_trained_on = models.DateField(
+        "trained as a lead professional", null=True, blank=True
+    )
+    chair_trained_on = models.DateField("trained to chair meetings", null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     deactivated_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -157,7 +157,12 @@ def user_training(request: HttpRequest, pk: int) -> HttpResponse:
     target = user_for_manager(request, pk)
     form = TrainingForm(
         request.POST or None,
-        initial={"training_date": target.training_date, "version": version_of(target)},
+        initial={
+            "training_date": target.training_date,
+            "lead_professional_trained_on": target.lead_professional_trained_on,
+            "chair_trained_on": target.chair_trained_on,
+            "version": version_of(target),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -167,6 +172,7 @@ def user_training(request: HttpRequest, pk: int) -> HttpResponse:
                 user=target,
                 training_date=form.cleaned_data["training_date"],
                 version=form.cleaned_data["version"],
+                roles={name: form.cleaned_data[name] for name in actions.ROLE_TRAINING},
             )
         except actions.ConcurrentEditError as error:
             current = error.current

@@ -82,6 +82,19 @@ def _practitioner_label(user: User) -> str:
     return ", ".join(part for part in (user.get_full_name(), agency, user.job_title) if part)
 
 
+TRAINING = {
+    "chair": ("chair_trained_on", "no training in chairing meetings recorded"),
+    "lead": ("lead_professional_trained_on", "no lead professional training recorded"),
+}
+
+
+def _untrained(user: User, role: str) -> str:
+    """ "LISA warns — does not block — when the chair or the proposed lead has no recorded
+    training for that role": the words added to their name where they are chosen."""
+    field, words = TRAINING[role]
+    return "" if getattr(user, field) else f" ({words})"
+
+
 def _active_practitioners():
     return (
         User.objects.filter(
@@ -138,6 +151,7 @@ def _arrange_choices(request, household, concern=None):
     involved = _involved_practitioners(request, household)
     everyone = list(_active_practitioners())
     involved_ids = {user.pk for user in involved}
+    users = {str(u.pk): u for u in [*involved, *everyone]}
     groups = [
         ("Working with the children", [(str(u.pk), _practitioner_label(u)) for u in involved]),
         (
@@ -145,7 +159,12 @@ def _arrange_choices(request, household, concern=None):
             [(str(u.pk), _practitioner_label(u)) for u in everyone if u.pk not in involved_ids],
         ),
     ]
-    chair_choices = [("", "Choose the chair"), *[group for group in groups if group[1]]]
+    chair_groups = [
+        (name, [(pk, label + _untrained(users[pk], "chair")) for pk, label in options])
+        for name, options in groups
+        if options
+    ]
+    chair_choices = [("", "Choose the chair"), *chair_groups]
     child_ids = [c.pk for c in household]
     parents = list(
         ParentalResponsibility.objects.filter(child_id__in=child_ids, entered_in_error=False)
@@ -328,6 +347,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     )
     for appointment in appointments:
         appointment.label = meeting.access.author(appointment.practitioner, appointment.agency)
+        appointment.untrained = appointment.practitioner.lead_professional_trained_on is None
         if meeting.access.see_agency(appointment.agency):
             user = appointment.practitioner
             appointment.contact = " · ".join(part for part in (user.phone, user.email) if part)
@@ -347,6 +367,7 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
         ],
         "venue": venue_for(meeting, children),
         "chair_label": meeting.access.author(meeting.chair, meeting.chair.agency),
+        "chair_untrained": meeting.chair.chair_trained_on is None,
         "invitees": invitees,
         "decisions": list(meeting.decisions.all()),
         "concerns": concerns,
@@ -469,7 +490,9 @@ def lead(request: HttpRequest, pk: int) -> HttpResponse:
         for i in _invitees(meeting)
         if i.kind == InviteeKind.PRACTITIONER and i.attendance == Attendance.ATTENDED
     ]
-    choices = [(str(i.practitioner_id), i.label) for i in invitees]
+    choices = [
+        (str(i.practitioner_id), i.label + _untrained(i.practitioner, "lead")) for i in invitees
+    ]
     if request.method == "POST" and request.POST.get("practitioner"):
         # A practitioner who did not attend gets the rule's message, not "not a choice".
         others = meeting.invitees.filter(kind=InviteeKind.PRACTITIONER).select_related(

@@ -130,6 +130,10 @@ PEOPLE = [
     ("alex.chen", "Alex", "Chen", 10, [SA], "System administrator", "020 3049 2201", True),
 ]
 
+# Those trained as lead professionals and to chair Family Support Meetings (the others are
+# shown a warning when chosen for either role).
+ROLE_TRAINED = {"amara.okafor", "priya.shah", "helen.wright", "rachel.adeyemi"}
+
 # One user of each role, printed by `make run`.
 SHOWCASE = [
     ("Practitioner (health visitor)", "amara.okafor"),

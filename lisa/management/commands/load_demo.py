@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from lisa.demo.people import AGENCIES, DEMO_PASSWORD, PEOPLE, TRAINED
+from lisa.demo.people import AGENCIES, DEMO_PASSWORD, PEOPLE, ROLE_TRAINED, TRAINED
 from lisa.models import Agency, User
 
 
@@ -54,6 +54,8 @@ class Command(BaseCommand):
                 job_title=title,
                 phone=phone,
                 training_date=TRAINED if trained else None,
+                lead_professional_trained_on=TRAINED if username in ROLE_TRAINED else None,
+                chair_trained_on=TRAINED if username in ROLE_TRAINED else None,
             )
             user.set_password(DEMO_PASSWORD)
             user.save()
