@@ -245,6 +245,21 @@ def close_concern(
     locked = _locked(concern, version)
     if not rules.can_change(by, locked):
         raise PermissionDenied("You may not change this concern.")
+    return _close(request, by, locked, note)
+
+
+@transaction.atomic
+def close_with_plan(*, request: HttpRequest, by: User, concern: Concern, note: str) -> Concern:
+    """Close an open concern because the support plan that answered it has closed ("Closing
+    resolves the linked concerns' flowchart"). The plan's own rule says who may close it, so
+    the concern's is not asked again; a concern already closed is left as it is."""
+    locked = _locked(concern, None)
+    if locked.status == ConcernStatus.CLOSED or locked.entered_in_error:
+        return locked
+    return _close(request, by, locked, note)
+
+
+def _close(request: HttpRequest, by: User, locked: Concern, note: str) -> Concern:
     rules.check_close(locked)
     if not note.strip():
         raise ValidationError({"note": "Say why the concern can be closed"})

@@ -23,6 +23,7 @@ from audit.services import record
 from children.actions import add_involvement
 from children.models import Child, HowBegan, ParentalResponsibility
 from children.rules import access as child_access
+from concerns.actions import close_with_plan
 from concerns.models import Concern
 from directory.models import Location, Service
 from lisa.actions import ConcurrentEditError
@@ -709,8 +710,31 @@ def close_plan(
     locked.closure_text = text.strip()
     locked.full_clean(exclude=["children"])
     locked.save()
-    audit_each(request, Action.UPDATE, locked, locked.children_list, closed=reason)
+    closed = _close_linked_concerns(request, by, locked)
+    audit_each(
+        request, Action.UPDATE, locked, locked.children_list, closed=reason, concerns_closed=closed
+    )
     return locked
+
+
+def _close_linked_concerns(request: HttpRequest, by: User, plan: SupportPlan) -> list[int]:
+    """The open concerns the plan's meetings answered are closed with it, unless the family was
+    stepped up to Social Care & Health: then the referral is recorded on each concern by the
+    practitioner who makes it, and the concerns stay open."""
+    if plan.closure_reason == ClosureReason.STEPPED_UP:
+        return []
+    note = f"Support plan closed: {plan.get_closure_reason_display()}"
+    if plan.closure_text:
+        note += f" ({plan.closure_text})"
+    concerns = (
+        Concern.objects.open()
+        .filter(meetings__plan=plan, meetings__entered_in_error=False)
+        .distinct()
+    )
+    return [
+        close_with_plan(request=request, by=by, concern=concern, note=note).pk
+        for concern in concerns
+    ]
 
 
 # --- the record of decisions -----------------------------------------------------------------
