@@ -136,7 +136,11 @@ def may_change_plan(user: User, plan: SupportPlan, accesses=None) -> bool:
         return False
     if user.is_central_team or plan.lead_id == user.pk or _lead_of_any(accesses):
         return True
-    return plan.meetings.filter(chair_id=user.pk, entered_in_error=False).exists()
+    # A fact loaded once per plan object and person (a page asks it for every action).
+    chaired = plan.__dict__.setdefault("_chaired_by", {})
+    if user.pk not in chaired:
+        chaired[user.pk] = plan.meetings.filter(chair_id=user.pk, entered_in_error=False).exists()
+    return chaired[user.pk]
 
 
 def may_update_action(user: User, action: PlanAction, accesses=None) -> bool:

@@ -78,6 +78,7 @@ def snapshot(meeting: Meeting, *, venue: str) -> dict[str, Any]:
             ],
             "actions": [
                 {
+                    "id": action.pk,
                     "what": action.what,
                     "outcome": action.outcome_id,
                     "children": sorted(child.pk for child in action.children.all()),
@@ -276,3 +277,48 @@ def circulation(meeting: Meeting, *, readers: bool) -> list[RecordOfDecisions]:
         ]
         sent.unopened = sum(1 for reader in sent.readers if reader["opened"] is None)
     return records
+
+
+def plan_changes(plan, meetings: list[Meeting]) -> list[dict[str, Any]]:
+    """What each meeting changed in the plan ("a diff by meeting"), from the records of
+    decisions sent: the plan as each record stated it, compared with the one before. A meeting
+    whose record is not sent yet says so. One query."""
+    latest: dict[int, RecordOfDecisions] = {}
+    for sent in RecordOfDecisions.objects.filter(meeting__in=meetings).order_by("version"):
+        latest[sent.meeting_id] = sent
+    statuses = dict(ActionStatus.choices)
+    before: dict[Any, dict] = {}
+    outcomes_before: set = set()
+    changes = []
+    for meeting in meetings:
+        sent = latest.get(meeting.pk)
+        if sent is None or not sent.content.get("plan"):
+            changes.append({"meeting": meeting, "sent": False})
+            continue
+        state = sent.content["plan"]
+        now = {entry.get("id") or entry["what"]: entry for entry in state["actions"]}
+        change = {
+            "meeting": meeting,
+            "sent": True,
+            "outcomes_added": [
+                o["description"] for o in state["outcomes"] if o["id"] not in outcomes_before
+            ],
+            "added": [entry["what"] for key, entry in now.items() if key not in before],
+            "removed": [entry["what"] for key, entry in before.items() if key not in now],
+            "status": [
+                (entry["what"], statuses.get(before[key]["status"]), statuses.get(entry["status"]))
+                for key, entry in now.items()
+                if key in before and before[key]["status"] != entry["status"]
+            ],
+            "due": [
+                (entry["what"], _date(before[key]["due_on"]), _date(entry["due_on"]))
+                for key, entry in now.items()
+                if key in before and before[key]["due_on"] != entry["due_on"]
+            ],
+        }
+        change["nothing"] = not any(
+            change[k] for k in ("outcomes_added", "added", "removed", "status", "due")
+        )
+        changes.append(change)
+        before, outcomes_before = now, {o["id"] for o in state["outcomes"]}
+    return changes

@@ -60,7 +60,7 @@ from meetings.models import (
     OwnerKind,
     PlanAction,
 )
-from meetings.record import circulation, for_reader, snapshot
+from meetings.record import circulation, for_reader, plan_changes, snapshot
 
 CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM)
@@ -639,6 +639,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         action.plan = support_plan
         action.may_update = may_update_action(user, action, support_plan.accesses)
     meetings = list(support_plan.meetings.filter(entered_in_error=False).order_by("date", "pk"))
+    changes = plan_changes(support_plan, [m for m in meetings if m.is_held])
     lead_label = (
         support_plan.access.author(support_plan.lead, support_plan.lead.agency)
         if support_plan.lead_id
@@ -654,6 +655,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "outcomes": list(support_plan.outcomes.all()),
             "actions": plan_actions,
             "meetings": meetings,
+            "changes": changes,
             "lead_label": lead_label,
             "can_change": may_change_plan(user, support_plan, support_plan.accesses),
         },
