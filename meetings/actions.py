@@ -360,16 +360,31 @@ def appoint_lead(
     version: str,
     practitioner: User,
     family_view: str = "",
+    accepted_in_writing_on: dt.date | None = None,
 ) -> list[LeadAppointment]:
-    """Appoint the lead professional for every child discussed, from the practitioners who
-    attended. "One lead per child at a time: appointing another ends the previous appointment,
-    with history. The involvement's lead flag follows the appointment." """
+    """Appoint the lead professional for every child discussed, "from the practitioners who
+    attended (or accepted in writing afterwards)": one invited who did not attend needs the
+    date they accepted in writing. "One lead per child at a time: appointing another ends the
+    previous appointment, with history. The involvement's lead flag follows the appointment." """
     locked = _locked_meeting(meeting, version, by)
-    attended = locked.invitees.filter(
-        kind=InviteeKind.PRACTITIONER, practitioner=practitioner, attendance=Attendance.ATTENDED
-    ).exists()
+    invited = locked.invitees.filter(kind=InviteeKind.PRACTITIONER, practitioner=practitioner)
+    attended = invited.filter(attendance=Attendance.ATTENDED).exists()
     if not attended:
-        raise ValidationError({"practitioner": "Choose a practitioner who attended the meeting"})
+        if accepted_in_writing_on is None or not invited.exists():
+            raise ValidationError(
+                {
+                    "practitioner": "Choose a practitioner who attended the meeting, or enter "
+                    "the date an invited practitioner accepted the role in writing"
+                }
+            )
+        if accepted_in_writing_on < locked.date:
+            raise ValidationError(
+                {"accepted_in_writing_on": "The role is accepted on or after the meeting"}
+            )
+        if accepted_in_writing_on > timezone.localdate():
+            raise ValidationError(
+                {"accepted_in_writing_on": "The date accepted must be today or in the past"}
+            )
     _check_practitioner(practitioner, "practitioner", "Choose an active LISA practitioner")
     now = timezone.now()
     appointments = []
@@ -403,6 +418,7 @@ def appoint_lead(
             agency_id=practitioner.agency_id,
             meeting=locked,
             family_view=family_view.strip(),
+            accepted_in_writing_on=None if attended else accepted_in_writing_on,
             started_at=now,
             appointed_by=by,
         )

@@ -276,8 +276,14 @@ class LeadForm(forms.Form):
     practitioner = forms.ChoiceField(
         label="Lead professional",
         widget=forms.RadioSelect,
-        help_text="From the practitioners who attended.",
+        help_text="From the practitioners who attended, or one invited who has since accepted "
+        "the role in writing.",
         error_messages={"required": "Choose a practitioner who attended the meeting"},
+    )
+    accepted_in_writing_on = DateField(
+        label="If they did not attend: the date they accepted the role in writing",
+        not_future=True,
+        required=False,
     )
     family_view = _text("The family's view on the choice", 1000, rows=2)
     version = forms.CharField(widget=forms.HiddenInput)
@@ -287,6 +293,7 @@ class LeadForm(forms.Form):
         self.fields["practitioner"].choices = choices
         self.helper = helper(
             Field.radios("practitioner", legend_size=Size.SMALL),
+            Field("accepted_in_writing_on"),
             Field.textarea("family_view"),
             Field("version"),
             submit="Appoint the lead professional",

@@ -684,6 +684,8 @@ class LeadAppointment(models.Model):
         Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
     )
     family_view = models.CharField("the family's view on the choice", max_length=1000, blank=True)
+    # "Appointed from the practitioners who attended (or accepted in writing afterwards)".
+    accepted_in_writing_on = models.DateField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     appointed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

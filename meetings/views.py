@@ -485,25 +485,15 @@ def lead(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair, the lead professional and the central team: appoint the lead professional
     from the practitioners who attended."""
     meeting = _changing(request, pk)
-    invitees = [
-        i
-        for i in _invitees(meeting)
-        if i.kind == InviteeKind.PRACTITIONER and i.attendance == Attendance.ATTENDED
-    ]
+    invited = [i for i in _invitees(meeting) if i.kind == InviteeKind.PRACTITIONER]
+    attended = [i for i in invited if i.attendance == Attendance.ATTENDED]
     choices = [
-        (str(i.practitioner_id), i.label + _untrained(i.practitioner, "lead")) for i in invitees
+        (str(i.practitioner_id), i.label + _untrained(i.practitioner, "lead")) for i in attended
+    ] + [
+        (str(i.practitioner_id), f"{i.label} (did not attend: only if they accepted in writing)")
+        for i in invited
+        if i not in attended
     ]
-    if request.method == "POST" and request.POST.get("practitioner"):
-        # A practitioner who did not attend gets the rule's message, not "not a choice".
-        others = meeting.invitees.filter(kind=InviteeKind.PRACTITIONER).select_related(
-            "practitioner"
-        )
-        known = {value for value, _ in choices}
-        choices += [
-            (str(i.practitioner_id), i.practitioner.get_full_name())
-            for i in others
-            if str(i.practitioner_id) not in known
-        ]
     form = LeadForm(request.POST or None, choices=choices, initial={"version": meeting.version})
     saved = submit(
         request,
@@ -515,13 +505,19 @@ def lead(request: HttpRequest, pk: int) -> HttpResponse:
             version=data["version"],
             practitioner=User.objects.filter(pk=data["practitioner"]).first(),
             family_view=data["family_view"],
+            accepted_in_writing_on=data["accepted_in_writing_on"],
         ),
         done="The lead professional has been appointed.",
         to=reverse("meetings:detail", args=[meeting.pk]),
     )
     if saved:
         return saved
-    intro = "" if choices else "Record attendance first: the lead is chosen from those who came."
+    intro = (
+        ""
+        if attended
+        else "Record attendance first: the lead is chosen from those who came (or an invited "
+        "practitioner who has since accepted the role in writing)."
+    )
     return _form_page(
         request,
         "meetings/form.html",

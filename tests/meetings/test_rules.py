@@ -13,7 +13,14 @@ from django.utils import timezone
 from children.models import Family
 from lisa.versioning import CONFLICT_MESSAGE
 from meetings import actions
-from meetings.models import Meeting, MeetingKind, MeetingStatus, PlanStatus, SupportPlan
+from meetings.models import (
+    LeadAppointment,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    PlanStatus,
+    SupportPlan,
+)
 from tests.meetings.conftest import add_action, arrange, as_request, hold, make_child, start_plan
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +115,45 @@ class TestLeadProfessional:
         _error_beside(body, "practitioner", "Choose a practitioner who attended the meeting")
         assert "Mum agrees" in body
         assert not ivy.involvements.filter(lead_professional=True).exists()
+
+    def test_one_invited_who_accepted_in_writing_afterwards_may_be_appointed(
+        self, client_for, amara, ivy, meeting
+    ):
+        held = hold(meeting, amara, attended=[amara], apologies=[ivy])
+        client = client_for(amara)
+        before = held.date - dt.timedelta(days=1)
+        refused = client.post(
+            f"/meetings/{held.pk}/lead/",
+            {
+                "version": held.version,
+                "practitioner": str(ivy.pk),
+                "accepted_in_writing_on_0": before.day,
+                "accepted_in_writing_on_1": before.month,
+                "accepted_in_writing_on_2": before.year,
+            },
+        )
+        _error_beside(
+            refused.content.decode(),
+            "accepted_in_writing_on",
+            "The role is accepted on or after the meeting",
+        )
+        today = timezone.localdate()
+        response = client.post(
+            f"/meetings/{held.pk}/lead/",
+            {
+                "version": held.version,
+                "practitioner": str(ivy.pk),
+                "accepted_in_writing_on_0": today.day,
+                "accepted_in_writing_on_1": today.month,
+                "accepted_in_writing_on_2": today.year,
+            },
+        )
+        assert response.status_code == 302
+        appointment = LeadAppointment.objects.get(practitioner=ivy)
+        assert appointment.accepted_in_writing_on == today
+        assert ivy.involvements.get(lead_professional=True)
+        page = client.get(f"/meetings/{held.pk}/").content.decode()
+        assert f"accepted in writing on {today:%-d %B %Y}" in page
 
 
 class TestArranging:
