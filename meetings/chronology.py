@@ -1,5 +1,6 @@
-"""The chronology's meetings: Family Support Meetings held and lead professionals appointed
-(see concerns/chronology.py for how sources work). Two queries, whatever the number."""
+"""The chronology's meetings and plans: Family Support Meetings held and lead professionals
+appointed; records of decisions sent and support plans closed (see concerns/chronology.py for
+how sources work). Two sources of two queries each, whatever the number."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from concerns.chronology import Event, source
-from meetings.models import LeadAppointment, Meeting, MeetingStatus
+from meetings.models import LeadAppointment, Meeting, MeetingStatus, RecordOfDecisions, SupportPlan
 
 
 def _at(day: dt.date, time: dt.time) -> dt.datetime:
@@ -70,3 +71,47 @@ def meeting_events(child, access, since, until):
                 who="",
                 lines=[lead],
             )
+
+
+@source("plan", "Records of decisions and support plans")
+def plan_events(child, access, since, until):
+    """Each record of decisions sent (and corrected) about the child, and each support plan
+    closed, with its reason."""
+    sent = RecordOfDecisions.objects.filter(
+        meeting__children=child, meeting__entered_in_error=False
+    ).select_related("meeting", "sent_by", "sent_by__agency")
+    if since is not None:
+        sent = sent.filter(sent_at__gte=since)
+    if until is not None:
+        sent = sent.filter(sent_at__lt=until)
+    for record in sent:
+        corrected = [f"Corrected: {record.correction_reason}"] if record.correction_reason else []
+        yield Event(
+            at=record.sent_at,
+            kind="plan",
+            title=f"Record of decisions sent (version {record.version})",
+            who=access.author(record.sent_by, record.sent_by.agency),
+            url=reverse("meetings:sent-record", args=[record.pk]),
+            tag="Meeting",
+            tag_colour="purple",
+            lines=[str(record.meeting), *corrected],
+        )
+    closed = SupportPlan.objects.filter(
+        children=child, closed_at__isnull=False, entered_in_error=False
+    ).select_related("closed_by", "closed_by__agency")
+    if since is not None:
+        closed = closed.filter(closed_at__gte=since)
+    if until is not None:
+        closed = closed.filter(closed_at__lt=until)
+    for plan in closed:
+        reason = plan.get_closure_reason_display()
+        yield Event(
+            at=plan.closed_at,
+            kind="plan",
+            title="Support plan closed",
+            who=access.author(plan.closed_by, plan.closed_by.agency),
+            url=reverse("meetings:plan", args=[plan.pk]),
+            tag="Plan",
+            tag_colour="grey",
+            lines=[f"{reason}: {plan.closure_text}" if plan.closure_text else reason],
+        )
