@@ -149,6 +149,12 @@ def arrange_meeting(
     if not young_people and not young_person_not_invited_reason.strip():
         errors["young_person_not_invited_reason"] = "Say why the young person is not invited"
     outsiders = [outsider for outsider in outsiders if outsider.name.strip()]
+    if plan is not None and (
+        not plan.is_open or not plan.children.filter(pk__in=child_ids).exists()
+    ):
+        errors["plan"] = "Choose an open support plan for these children"
+    if kind in (MeetingKind.REVIEW, MeetingKind.CLOSING) and plan is None:
+        errors["plan"] = "Choose the support plan a review or closing meeting is about"
     if errors:
         raise ValidationError(errors)
     meeting = Meeting(

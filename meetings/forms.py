@@ -65,6 +65,11 @@ class ArrangeForm(forms.Form):
         initial=MeetingKind.INITIAL,
         error_messages={"required": "Choose the kind of meeting"},
     )
+    plan = forms.ChoiceField(
+        label="Which support plan is the meeting about?",
+        required=False,
+        help_text="A review or closing meeting is about the family's support plan.",
+    )
     date = DateField(label="Date of the meeting", help_text="For example, 27 3 2026")
     start_time = TimeField(label="Start time")
     end_time = TimeField(label="End time")
@@ -135,6 +140,7 @@ class ArrangeForm(forms.Form):
         self.helper = helper(
             Field.checkboxes("children", legend_size=Size.SMALL, small=True),
             Field.radios("kind", legend_size=Size.SMALL, inline=True),
+            Field.select("plan"),
             Field("date", legend_size=Size.SMALL),
             Field.text("start_time", field_width=5),
             Field.text("end_time", field_width=5),
@@ -182,6 +188,8 @@ class ArrangeForm(forms.Form):
             self.add_error("end_time", "The meeting must end after it starts")
         if not (data.get("venue") or "").strip() and not data.get("location"):
             self.add_error("venue", "Enter where the meeting will be held")
+        if data.get("kind") in (MeetingKind.REVIEW, MeetingKind.CLOSING) and not data.get("plan"):
+            self.add_error("plan", "Choose the support plan a review or closing meeting is about")
         return data
 
 

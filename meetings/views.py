@@ -59,6 +59,7 @@ from meetings.models import (
     MeetingKind,
     OwnerKind,
     PlanAction,
+    SupportPlan,
 )
 from meetings.record import circulation, for_reader, plan_changes, snapshot
 
@@ -172,6 +173,14 @@ def _arrange_choices(request, household, concern=None):
         .order_by("child_id", "name")
     )
     concerns = list(Concern.objects.open().filter(child_id__in=child_ids).select_related("child"))
+    plans = list(
+        SupportPlan.objects.open()
+        .filter(children__in=child_ids)
+        .select_related("lead__agency")
+        .distinct()
+        .order_by("-created_at")
+    )
+    access = access_for(request, household[0])
     locations = Location.objects.filter(
         service__in=Service.objects.for_practitioners()
     ).select_related("service")
@@ -196,7 +205,16 @@ def _arrange_choices(request, household, concern=None):
         ],
         "location": [("", "None")]
         + [(str(loc.pk), f"{loc.service.name}: {loc}") for loc in locations],
-    }, {"parents": parents, "concerns": concerns}
+        "plan": [("", "None: a plan may be agreed at the meeting")]
+        + [
+            (
+                str(plan.pk),
+                f"Support plan opened {plan.created_at:%-d %B %Y}"
+                + (f", lead: {access.author(plan.lead, plan.lead.agency)}" if plan.lead else ""),
+            )
+            for plan in plans
+        ],
+    }, {"parents": parents, "concerns": concerns, "plans": plans}
 
 
 def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None) -> HttpResponse:
@@ -216,6 +234,10 @@ def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None)
         "concerns": [str(concern.pk)] if concern else [],
         "date": timezone.localdate() + dt.timedelta(days=14),
     }
+    # "Arrange a review meeting" on a plan's page comes here with the plan chosen.
+    reviewing = [p for p in objects["plans"] if str(p.pk) == request.GET.get("plan", "")]
+    if reviewing:
+        initial.update(plan=str(reviewing[0].pk), kind=MeetingKind.REVIEW)
     form = ArrangeForm(request.POST or None, choices=choices, initial=initial)
 
     def arrange_it(data: dict) -> Meeting:
@@ -228,6 +250,7 @@ def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None)
         }
         parents = {str(p.pk): p for p in objects["parents"]}
         concerns = {str(c.pk): c for c in objects["concerns"]}
+        plans = {str(p.pk): p for p in objects["plans"]}
         return actions.arrange_meeting(
             request=request,
             by=request.user,
@@ -261,6 +284,7 @@ def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None)
             prepared_on=data["prepared_on"],
             prepared_by=data["prepared_by"],
             parent_told_of_sharing=data["parent_told_of_sharing"],
+            plan=plans.get(data["plan"]),
         )
 
     saved = submit(

@@ -4,6 +4,7 @@ typed lost; and the version token that refuses the second of two concurrent save
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -77,7 +78,8 @@ class TestNextReview:
         _error_beside(
             response.content.decode(), "next_review_on", "Enter the date of the next review"
         )
-        closing = arrange(amara, child, kind=MeetingKind.CLOSING)
+        plan = start_plan(hold(Meeting.objects.get(pk=meeting.pk), amara, attended=[amara]), amara)
+        closing = arrange(amara, child, kind=MeetingKind.CLOSING, plan=plan)
         data = _record_data(closing, next_review_on_0="", next_review_on_1="", next_review_on_2="")
         response = client_for(amara).post(f"/meetings/{closing.pk}/record/", data)
         assert response.status_code == 302
@@ -184,6 +186,24 @@ class TestArranging:
         _error_beside(body, "end_time", "The meeting must end after it starts")
         assert 'value="Room 2"' in body
         assert not Meeting.objects.exists()
+
+    def test_a_review_is_about_the_plan_chosen_and_needs_one(self, client_for, amara, scene):
+        child, plan = scene["meeting"].children.get(), scene["plan"]
+        client = client_for(amara)
+        page = client.get(f"/meetings/children/{child.pk}/arrange/?plan={plan.pk}").content
+        body = page.decode()
+        assert f'<option value="{plan.pk}" selected>Support plan opened' in body
+        assert re.search(r'<input[^>]*value="review"[^>]*checked', body)
+        refused = self._post(client, child, chair=str(amara.pk), kind="review", plan="")
+        _error_beside(
+            refused.content.decode(),
+            "plan",
+            "Choose the support plan a review or closing meeting is about",
+        )
+        response = self._post(client, child, chair=str(amara.pk), kind="review", plan=plan.pk)
+        assert response.status_code == 302
+        review = Meeting.objects.get(kind="review")
+        assert review.plan_id == plan.pk
 
     def test_the_action_and_the_database_refuse_it_too(self, amara, concern):
         with pytest.raises(ValidationError) as error:
