@@ -76,7 +76,7 @@ def home_sections(user: User) -> dict:
     )
     actions = list(
         PlanAction.objects.overdue()
-        .filter(Q(owner=user) | Q(plan__lead=user))
+        .filter(Q(owner=user) | Q(plan__in=SupportPlan.objects.filter(mine).values("pk")))
         .filter(plan__in=visible_plans)
         .order_by("due_on", "pk")[:LIMIT]
     )

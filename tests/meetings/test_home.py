@@ -49,6 +49,22 @@ class TestHome:
         overdue = owner_home.split('data-testid="meetings-overdue"')[1].split("</div>")[0]
         assert f"/meetings/actions/{action.pk}/" in overdue
         assert f"/meetings/plans/{plan.pk}/" not in overdue  # ivy neither leads nor chairs
+        # The chair (here also the lead) sees the overdue action too.
+        assert (
+            f"/meetings/actions/{action.pk}/"
+            in lead_home.split('data-testid="meetings-overdue"')[1]
+        )
+
+    def test_the_chair_who_is_not_the_lead_sees_an_overdue_action(
+        self, client_for, amara, ivy, scene
+    ):
+        action = scene["action"]
+        assert scene["plan"].lead_id is None and scene["meeting"].chair_id == amara.pk
+        past = timezone.localdate() - dt.timedelta(days=2)
+        PlanAction.objects.filter(pk=action.pk).update(due_on=past)
+        home = client_for(amara).get("/").content.decode()
+        overdue = home.split('data-testid="meetings-overdue"')[1].split("</div>")[0]
+        assert f"/meetings/actions/{action.pk}/" in overdue
 
     def test_a_review_arranged_is_no_longer_overdue_and_old_plans_drift(self, amara, scene):
         plan = scene["plan"]

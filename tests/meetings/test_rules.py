@@ -205,6 +205,17 @@ class TestArranging:
         review = Meeting.objects.get(kind="review")
         assert review.plan_id == plan.pk
 
+    def test_the_central_team_arranges_one_on_a_practitioners_behalf(
+        self, client_for, morgan, amara, concern
+    ):
+        child = concern.child
+        page = client_for(morgan).get(f"/concerns/{concern.pk}/")
+        assert f"/meetings/concerns/{concern.pk}/arrange/" in page.content.decode()
+        response = self._post(client_for(morgan), child, chair=str(amara.pk))
+        assert response.status_code == 302
+        meeting = Meeting.objects.get()
+        assert meeting.chair == amara and meeting.created_by == morgan
+
     def test_the_action_and_the_database_refuse_it_too(self, amara, concern):
         with pytest.raises(ValidationError) as error:
             arrange(amara, concern.child, start_time=dt.time(14), end_time=dt.time(13))
