@@ -239,19 +239,20 @@ def _check_may_change(by: User, meeting: Meeting, children: list[Child]) -> None
 
 
 def _locked_meeting(
-    meeting: Meeting, version: str | None, by: User, *, sent: bool = False
+    meeting: Meeting, version: str | None, by: User, *, sent: bool | None = False
 ) -> Meeting:
     """The meeting locked for a change by ``by`` at ``version``: a meeting whose record is
-    not sent (or, with ``sent``, one whose record is sent, to begin correcting it)."""
+    not sent (with ``sent=True``, one whose record is sent, to begin correcting it; with
+    ``sent=None``, either)."""
     locked = (
         Meeting.objects.select_for_update(of=("self",)).select_related("plan").get(pk=meeting.pk)
     )
     check_version(locked, version)
     children = list(locked.children.all())
     _check_may_change(by, locked, children)
-    if sent and locked.record_sent_at is None:
+    if sent is True and locked.record_sent_at is None:
         raise ValidationError("The record has not been sent: change the meeting instead.")
-    if not sent and locked.record_sent_at is not None:
+    if sent is False and locked.record_sent_at is not None:
         raise ValidationError("The record of decisions has been sent: it can no longer change.")
     locked.children_list = children
     return locked
@@ -899,11 +900,8 @@ def meeting_entered_in_error(
     """A wrong meeting is marked entered in error with a reason, never removed ("Meetings,
     plans and actions are never deleted"): by the chair, the lead or the central team, sent
     or not. It leaves the chronology, home pages and figures; its records stay readable."""
-    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
-    check_version(locked, version)
-    children = list(locked.children.all())
-    _check_may_change(by, locked, children)
-    return _mark_in_error(request, locked, reason, children)
+    locked = _locked_meeting(meeting, version, by, sent=None)
+    return _mark_in_error(request, locked, reason, locked.children_list)
 
 
 @transaction.atomic
