@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crispy_forms_gds.layout import Field, Fieldset, Size
+from crispy_forms_gds.layout import HTML, Field, Fieldset, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -231,7 +231,6 @@ class InvolvementClaimForm(forms.Form):
 class AddInvolvementForm(forms.Form):
     practitioner = forms.ModelChoiceField(queryset=None, label="Practitioner")
     role = forms.CharField(max_length=120, label="Their role with the child")
-    lead_professional = forms.BooleanField(required=False, label="Make them the lead professional")
 
     def __init__(self, *args, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,7 +241,10 @@ class AddInvolvementForm(forms.Form):
         self.helper = helper(
             Field.select("practitioner"),
             Field.text("role", field_width=30),
-            Field.checkbox("lead_professional"),
+            HTML(
+                '<p class="govuk-body">The lead professional is appointed at a Family Support '
+                "Meeting, from those who attend.</p>"
+            ),
             submit="Add practitioner",
         )
 

@@ -451,7 +451,6 @@ def add_involvement(request: HttpRequest, pk: int) -> HttpResponse:
                 child=child,
                 practitioner=form.cleaned_data["practitioner"],
                 role=form.cleaned_data["role"],
-                lead_professional=form.cleaned_data["lead_professional"],
             )
         except ValidationError as error:
             apply_errors(form, error)

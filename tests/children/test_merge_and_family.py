@@ -135,6 +135,21 @@ class TestInvolvementByTheLeadProfessional:
         involvement = Involvement.objects.get(child=child, practitioner=daniel)
         assert involvement.how_began == "lead_professional" and involvement.created_by == amara
 
+    def test_adding_someone_never_makes_them_the_lead(self, client_for, morgan, daniel, child):
+        """ "The involvement's lead flag follows the appointment; there is no other way to set
+        it": the lead professional is appointed at a meeting."""
+        client = client_for(morgan)
+        assert (
+            "lead_professional"
+            not in client.get(f"/children/{child.pk}/involvement/add/").content.decode()
+        )
+        client.post(
+            f"/children/{child.pk}/involvement/add/",
+            {"practitioner": daniel.pk, "role": "Class teacher", "lead_professional": "on"},
+        )
+        involvement = Involvement.objects.get(child=child, practitioner=daniel)
+        assert not involvement.lead_professional
+
     def test_others_may_not(self, client_for, amara, daniel, child):
         involve(amara, child)
         response = client_for(amara).post(
