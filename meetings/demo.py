@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -127,9 +128,35 @@ def _backdate(meeting, held_on, next_review_on=None) -> None:
     Meeting.objects.filter(pk=meeting.pk).update(**changes)
 
 
+def _appointments_for_earlier_leads() -> int:
+    """The demo's children come with lead professionals from before LISA held their meetings:
+    each gets the appointment its lead flag stands for, so that the flag always follows an
+    appointment."""
+    from children.models import Involvement
+    from meetings.models import LeadAppointment
+
+    current = LeadAppointment.objects.filter(child=OuterRef("child_id"), ended_at__isnull=True)
+    leads = Involvement.objects.active().filter(lead_professional=True).exclude(Exists(current))
+    made = LeadAppointment.objects.bulk_create(
+        [
+            LeadAppointment(
+                child_id=lead.child_id,
+                practitioner_id=lead.practitioner_id,
+                agency_id=lead.agency_id,
+                appointed_by_id=lead.practitioner_id,
+                family_view="Appointed before the family's meetings were held in LISA.",
+                started_at=timezone.make_aware(dt.datetime.combine(lead.started_on, dt.time(9, 0))),
+            )
+            for lead in leads
+        ]
+    )
+    return len(made)
+
+
 @transaction.atomic
 def load(stdout) -> None:
     """Add this app's demo records; safe to run again (nothing is duplicated)."""
+    _appointments_for_earlier_leads()
     from lisa.models import User
     from meetings import actions
     from meetings.models import ClosureReason, Meeting, PlanAction, SupportPlan

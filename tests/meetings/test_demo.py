@@ -8,7 +8,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from meetings.models import Meeting, PlanAction, PlanStatus, RecordOfDecisions, SupportPlan
+from children.models import Involvement
+from meetings.models import (
+    LeadAppointment,
+    Meeting,
+    PlanAction,
+    PlanStatus,
+    RecordOfDecisions,
+    SupportPlan,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +31,23 @@ def test_demo_meetings_load_once_with_every_stage_of_a_plan():
     closed = SupportPlan.objects.get(status=PlanStatus.CLOSED)
     assert closed.closure_reason == "outcomes_met"
     assert RecordOfDecisions.objects.count() == 1
-    counts = (Meeting.objects.count(), SupportPlan.objects.count(), PlanAction.objects.count())
+    # Every lead professional's flag stands for a current appointment.
+    leads = Involvement.objects.active().filter(lead_professional=True)
+    assert leads.exists()
+    for lead in leads:
+        assert LeadAppointment.objects.filter(
+            child_id=lead.child_id, practitioner_id=lead.practitioner_id, ended_at__isnull=True
+        ).exists(), lead
+    counts = (
+        Meeting.objects.count(),
+        SupportPlan.objects.count(),
+        PlanAction.objects.count(),
+        LeadAppointment.objects.count(),
+    )
     call_command("load_demo", stdout=io.StringIO())
     assert counts == (
         Meeting.objects.count(),
         SupportPlan.objects.count(),
         PlanAction.objects.count(),
+        LeadAppointment.objects.count(),
     )
