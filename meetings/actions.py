@@ -709,18 +709,28 @@ def close_plan(
     version: str,
     reason: str,
     text: str = "",
+    agreed_by: User | None = None,
 ) -> SupportPlan:
     """Close the plan when support is no longer necessary, with a reason: at a closing meeting
-    that has been held (by the chair or the lead), or by the central team ("by the lead
-    professional with the central team's agreement")."""
+    that has been held (by the chair or the lead), by the central team, or "by the lead
+    professional with the central team's agreement" (``agreed_by``, a member of it)."""
     locked = _locked_plan(plan, version, by)
     closing_held = locked.meetings.filter(
         kind=MeetingKind.CLOSING, status=MeetingStatus.HELD, entered_in_error=False
     ).exists()
-    if not (closing_held or by.is_central_team):
+    agreed = (
+        agreed_by is not None
+        and agreed_by.is_active
+        and agreed_by.is_central_team
+        and locked.lead_id == by.pk
+    )
+    if not (closing_held or by.is_central_team or agreed):
         raise ValidationError(
-            "A plan is closed at a closing meeting, or by the central team: record the closing "
-            "meeting first, or ask the LISA co-ordinator."
+            {
+                "agreed_by": "A plan is closed at a closing meeting, by the central team, or by "
+                "the lead professional with the central team's agreement: record the closing "
+                "meeting first, or choose who in the central team agreed."
+            }
         )
     if reason not in {value for value, _ in ClosureReason.choices}:
         raise ValidationError({"reason": "Choose why the plan is closing"})
@@ -731,6 +741,7 @@ def close_plan(
     locked.closed_by = by
     locked.closure_reason = reason
     locked.closure_text = text.strip()
+    locked.closure_agreed_by = agreed_by if agreed and not closing_held else None
     locked.full_clean(exclude=["children"])
     locked.save()
     closed = _close_linked_concerns(request, by, locked)

@@ -418,13 +418,23 @@ class ClosePlanForm(forms.Form):
         error_messages={"required": "Choose why the plan is closing"},
     )
     text = _text("Details", 1000, rows=2, help_text="Required when the reason is “Other”.")
+    agreed_by = forms.ChoiceField(
+        label="If there was no closing meeting: who in the LISA central team agreed?",
+        required=False,
+        help_text="The lead professional may close the plan without a closing meeting with the "
+        "central team's agreement.",
+    )
     version = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, central_team: list, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["agreed_by"].choices = [("", "Nobody: there was a closing meeting")] + [
+            (str(user.pk), user.get_full_name()) for user in central_team
+        ]
         self.helper = helper(
             Field.radios("reason", legend_size=Size.SMALL),
             Field.textarea("text"),
+            Field.select("agreed_by"),
             Field("version"),
             submit="Close the plan",
         )

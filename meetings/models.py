@@ -392,6 +392,11 @@ class SupportPlan(Versioned, models.Model):
     )
     closure_reason = models.CharField(max_length=15, choices=ClosureReason.choices, blank=True)
     closure_text = models.CharField(max_length=1000, blank=True)
+    # Closed by the lead professional outside a closing meeting: the central team member who
+    # agreed ("by the lead professional with the central team's agreement").
+    closure_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     entered_in_error = models.BooleanField(default=False)
     error_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -839,7 +839,16 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
     """The lead professional or chair after a closing meeting, or the central team: close the
     plan with a reason."""
     support_plan = _changing_plan(request, pk)
-    form = ClosePlanForm(request.POST or None, initial={"version": support_plan.version})
+    central_team = list(
+        User.objects.filter(is_active=True, roles__contains=[Role.CENTRAL_TEAM]).order_by(
+            "last_name", "first_name"
+        )
+    )
+    form = ClosePlanForm(
+        request.POST or None,
+        central_team=central_team,
+        initial={"version": support_plan.version},
+    )
     saved = submit(
         request,
         form,
@@ -850,6 +859,7 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
             version=data["version"],
             reason=data["reason"],
             text=data["text"],
+            agreed_by=next((u for u in central_team if str(u.pk) == data["agreed_by"]), None),
         ),
         done="The support plan has been closed.",
         to=reverse("meetings:plan", args=[support_plan.pk]),

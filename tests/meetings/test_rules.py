@@ -325,6 +325,31 @@ class TestPlan:
         plan.refresh_from_db()
         assert plan.status == PlanStatus.CLOSED and plan.closure_reason == "outcomes_met"
 
+    def test_the_lead_closes_it_with_the_central_teams_agreement(
+        self, client_for, amara, ivy, morgan, scene
+    ):
+        plan = SupportPlan.objects.get(pk=scene["plan"].pk)
+        SupportPlan.objects.filter(pk=plan.pk).update(lead=ivy)
+        plan.refresh_from_db()
+        client = client_for(ivy)
+        page = client.get(f"/meetings/plans/{plan.pk}/close/").content.decode()
+        assert f'<option value="{morgan.pk}">Morgan Ellis</option>' in page
+        refused = client.post(
+            f"/meetings/plans/{plan.pk}/close/", {"version": plan.version, "reason": "stepped_down"}
+        )
+        _error_beside(
+            refused.content.decode(), "agreed_by", "choose who in the central team agreed"
+        )
+        response = client.post(
+            f"/meetings/plans/{plan.pk}/close/",
+            {"version": plan.version, "reason": "stepped_down", "agreed_by": str(morgan.pk)},
+        )
+        assert response.status_code == 302
+        plan.refresh_from_db()
+        assert plan.status == PlanStatus.CLOSED and plan.closure_agreed_by == morgan
+        page = client.get(f"/meetings/plans/{plan.pk}/").content.decode()
+        assert "agreed by Morgan Ellis" in page
+
     def test_a_closed_plan_is_not_changed(self, amara, morgan, scene, ivy):
         plan = SupportPlan.objects.get(pk=scene["plan"].pk)
         actions.close_plan(
