@@ -74,7 +74,7 @@ def _event(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     child_id = getattr(child, "pk", child)
-    detail = _with_break_glass(request, child_id, detail)
+    detail = _with_reason(request, action, child_id, detail)
     meta = request.META if request is not None else {}
     return AuditEvent(
         user=user,
@@ -94,12 +94,25 @@ def _event(
     )
 
 
-def _with_break_glass(request, child_id, detail):
+# Reading a child's data: "who has seen this child?" says why each person could.
+SEEING = frozenset({Action.VIEW, Action.PRINT, Action.DOWNLOAD, Action.EXPORT})
+
+
+def _with_reason(request, action, child_id, detail):
     """Whatever is done with a child under a break-glass grant (a view, a print, a download)
-    carries the grant and its stated reason."""
-    grants = getattr(request, "_lisa_grants", None) if request is not None else None
-    grant = grants.get(child_id) if grants and child_id is not None else None
-    if grant is None or (detail and "break_glass" in detail):
+    carries the grant and its stated reason. Otherwise a view, print, download or export
+    carries the relationship that opened the record, from the access object the request made
+    for the child (children.access), where it made one."""
+    if request is None or child_id is None:
+        return detail
+    grants = getattr(request, "_lisa_grants", None)
+    grant = grants.get(child_id) if grants else None
+    if grant is None:
+        access = request.__dict__.get("_lisa_child_access", {}).get(child_id)
+        if action not in SEEING or access is None or (detail and "basis" in detail):
+            return detail
+        return {**(detail or {}), "basis": access.basis} if access.basis else detail
+    if detail and "break_glass" in detail:
         return detail
     return {
         **(detail or {}),

@@ -138,11 +138,12 @@ def audit_siblings(request: HttpRequest, child: Child, siblings, what: str) -> N
 
 
 def audit_view(request: HttpRequest, child: Child, what: str, **detail) -> None:
-    """One VIEW event per request for ``child``, with the break-glass reason when access comes
-    from breaking glass."""
+    """One VIEW event per request for ``child``, with the relationship that allowed it (or the
+    break-glass reason when access comes from breaking glass)."""
     done = getattr(request, "_lisa_viewed", set())
     if child.pk in done:
         return
+    access_for(request, child)  # the event records the relationship it found (audit.services)
     detail = {"view": what, **detail}
     record(request, Action.VIEW, obj=child, child=child, detail=detail)
     done.add(child.pk)

@@ -303,6 +303,8 @@ class Involvement(models.Model):
         indexes = [
             models.Index(fields=["child", "practitioner"], name="involvement_child_user"),
             models.Index(fields=["practitioner", "ended_at"], name="involvement_user_open"),
+            # The children an agency has worked with (a designated officer's figures).
+            models.Index(fields=["agency", "child"], name="involvement_agency_child"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -127,6 +127,28 @@ class Concern(Versioned, models.Model):
         indexes = [
             models.Index(fields=["child", "-date"], name="concern_child_date"),
             models.Index(fields=["raised_by", "status"], name="concern_raised_by_status"),
+            # For the figures: a period's concerns counted from the index alone (by level,
+            # outcome, agency, child); the children with an open concern; the children an
+            # agency has logged concerns about; and the few entered in error.
+            models.Index(
+                fields=["date"],
+                include=["level", "outcome", "agency", "child", "id"],
+                condition=Q(entered_in_error=False),
+                name="concern_current_date",
+            ),
+            models.Index(
+                fields=["child"],
+                condition=Q(status=ConcernStatus.OPEN, entered_in_error=False),
+                name="concern_open_child",
+            ),
+            models.Index(
+                fields=["agency", "child"],
+                condition=Q(entered_in_error=False),
+                name="concern_agency_child",
+            ),
+            models.Index(
+                fields=["date"], condition=Q(entered_in_error=True), name="concern_in_error_date"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=4), name="concern_level"),
@@ -206,7 +228,22 @@ class ConcernChange(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["concern", "at"], name="concern_change_at")]
+        indexes = [
+            models.Index(fields=["concern", "at"], name="concern_change_at"),
+            # For the figures: concerns re-opened in a period, and when each concern's outcome
+            # first became "meeting requested".
+            models.Index(
+                fields=["at"],
+                include=["concern"],
+                condition=Q(kind="reopened"),
+                name="concern_change_reopened",
+            ),
+            models.Index(
+                fields=["concern", "at"],
+                condition=Q(to_outcome=ConcernOutcome.MEETING_REQUESTED),
+                name="concern_change_requested",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on concern {self.concern_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,7 @@ def navigation(user, path: str, request=None) -> list[dict]:
         items.append(("Messages", reverse("messaging:inbox")))
     if user.has_role(Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
         items.append(("Users", reverse("users:list")))
+        items.append(("Figures", reverse("figures:index")))
         items.append(("Audit", reverse("audit:events")))
     if user.is_central_team:
         items.append(("Alerts", reverse("audit:alerts")))

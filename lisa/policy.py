@@ -179,6 +179,18 @@ class ChildAccess:
         return self.has_relationship or self.grant is not None
 
     @cached_property
+    def basis(self) -> str:
+        """The relationship that opens this child's full record to the person, for the audit
+        trail ("who has seen this child?" says why each person could): ``central_team``,
+        ``involved`` or ``designated_officer``; empty without one (the index card is open to
+        every practitioner, and a break-glass grant is recorded with its reason)."""
+        if not self.has_relationship:
+            return ""
+        if self.user.is_central_team:
+            return "central_team"
+        return "involved" if self.is_involved else "designated_officer"
+
+    @cached_property
     def edit(self) -> bool:
         """Changing a child's details, people with parental responsibility and family links:
         those with a legitimate relationship. Break glass lets a person read, not change."""

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "children",
     "concerns",
     "meetings",
+    "figures",
     "consent",
     "directory",
     "messaging",

@@ -51,6 +51,7 @@ urlpatterns = [
     path("concerns/", include("concerns.urls")),
     path("consent/", include("consent.urls")),
     path("meetings/", include("meetings.urls")),
+    path("figures/", include("figures.urls")),
     path("messages/", include("messaging.urls")),
     path("api/directory/", include("directory.api_urls")),
 ]

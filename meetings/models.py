@@ -218,6 +218,15 @@ class Invitee(models.Model):
 
     class Meta:
         ordering = ["kind", "pk"]
+        indexes = [
+            # The meetings an agency's practitioners were invited to (a designated officer's
+            # figures), from the index alone.
+            models.Index(
+                fields=["practitioner", "meeting"],
+                condition=Q(kind=InviteeKind.PRACTITIONER),
+                name="invitee_practitioner_meeting",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=_known("kind", InviteeKind), name="invitee_kind"),
             models.CheckConstraint(
@@ -576,7 +585,12 @@ class PlanAction(Versioned, models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["owner", "status"], name="plan_action_owner_status")]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="plan_action_owner_status"),
+            # The plans with actions owned by an agency's practitioners (a designated officer's
+            # figures), from the index alone.
+            models.Index(fields=["owner", "plan"], name="plan_action_owner_plan"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=_known("owner_kind", OwnerKind), name="plan_action_owner_kind"

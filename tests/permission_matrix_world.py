@@ -302,6 +302,8 @@ def build_world() -> World:
         "agreement": agreement.pk,
         "sharing": sharing.pk,
         "consent_kind": "parent-carer",
+        "figure_section": "meetings",
+        "figure_key": "attendance",
         "meeting": meeting.pk,
         "plan": plan.pk,
         "plan_action": plan_action.pk,

@@ -120,7 +120,8 @@ class TestThePrintedForm:
     def test_the_print_is_audited(self, printed, amara, child):
         event = AuditEvent.objects.get(action=Action.PRINT)
         assert event.child_id == child.pk and event.user == amara
-        assert event.detail == {"form": "parent_carer", "large_print": False}
+        # With why Amara could print it: she works with the child.
+        assert event.detail == {"form": "parent_carer", "large_print": False, "basis": "involved"}
 
     def test_a_recorded_agreement_prints_with_its_ticks(self, client_for, amara, child, mother):
         agreement = parent_agreement(amara, child, mother, decision="do_not_agree")

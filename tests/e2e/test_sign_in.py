@@ -25,7 +25,7 @@ HOMES = {
         "shows": ["Welcome, Amara", "Practitioner at Health Visiting", "Priya Shah"],
         "hides": ["Your agency's users", "Across LISA", "System status"],
         "menu": ["Home", "Your account"],
-        "no_menu": ["Users", "Audit", "Agencies"],
+        "no_menu": ["Users", "Figures", "Audit", "Agencies"],
     },
     "priya": {
         "shows": [
@@ -35,26 +35,26 @@ HOMES = {
             "Add a user",
         ],
         "hides": ["Across LISA", "System status"],
-        "menu": ["Home", "Users", "Audit", "Your account"],
+        "menu": ["Home", "Users", "Figures", "Audit", "Your account"],
         "no_menu": ["Agencies"],
     },
     "morgan": {
         "shows": ["Welcome, Morgan", "Central team at LISA Central Team", "Across LISA"],
         "hides": ["Your agency's users", "System status"],
-        "menu": ["Home", "Users", "Audit", "Agencies", "Your account"],
+        "menu": ["Home", "Users", "Figures", "Audit", "Agencies", "Your account"],
         "no_menu": [],
     },
     "sam": {
         "shows": ["Welcome, Sam", "Directory editor at Deptford Family Support"],
         "hides": ["Your agency's users", "Across LISA", "System status"],
         "menu": ["Home", "Your account"],
-        "no_menu": ["Users", "Audit", "Agencies"],
+        "no_menu": ["Users", "Figures", "Audit", "Agencies"],
     },
     "alex": {
         "shows": ["Welcome, Alex", "System administrator", "System status", "Migrations applied"],
         "hides": ["Your agency's users", "Across LISA"],
         "menu": ["Home", "Your account"],
-        "no_menu": ["Users", "Audit", "Agencies"],
+        "no_menu": ["Users", "Figures", "Audit", "Agencies"],
     },
 }
 

@@ -124,6 +124,7 @@ def _build_world() -> World:
         "messaging:thread": {"pk": message.thread_id},
         "messaging:message-error": {"pk": message.thread_id, "message_pk": message.pk},
         "audit:alert": {"pk": alert.pk},
+        "audit:child": {"pk": child.pk},
         "agencies:edit": {"pk": people["priya"].agency_id},
         "directory:organisation-edit": {"pk": Organisation.objects.first().pk},
         "directory:category-edit": {"pk": Category.objects.first().pk},
@@ -159,6 +160,8 @@ def _build_world() -> World:
         "pk": meeting.pk,
         "invitee_pk": meeting.invitees.get(parent=parent).pk,
     }
+    kwargs["figures:section"] = {"section": "concerns"}
+    kwargs["figures:csv"] = {"section": "concerns", "key": "concerns-by-level"}
     assert Agency.objects.exists()
     return World(people=people, kwargs=kwargs)
 

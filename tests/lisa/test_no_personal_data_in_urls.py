@@ -9,9 +9,9 @@ child's names, date of birth, postcode or NHS number, or a CSRF token.
 
 A few GET forms exist for things that are not a child's personal data (the service directory's
 search, the list of users by staff name, the audit trail's filters by username, LISA reference
-and dates, the chronology's filter by dates): :data:`GET_FORM_VALUES` fills them with what they
-are for. Any other field of a GET form gets the child's data, so a new GET form asking for it
-fails here.
+and dates, the chronology's and the figures' filters by dates): :data:`GET_FORM_VALUES` fills
+them with what they are for. Any other field of a GET form gets the child's data, so a new GET
+form asking for it fails here.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ NOT_FETCHED = re.compile(r"/print/|/print-|\.csv$|/download/|^/static/|^/media/|
 GET_FORM_VALUES = [
     (re.compile(r"^/directory/"), {"q": "parenting", "postcode": "SE10 9GB", "age": "7"}),
     (re.compile(r"^/users/"), {"q": "Okafor"}),
+    (re.compile(r"^/figures/"), {"date_from": "1/4/2026", "date_to": "30/6/2026"}),
     (
         re.compile(r"^/audit/"),
         {"user": "amara.okafor", "child": "{lisa_ref}", "date_from": "1/1/2026", "date_to": ""},

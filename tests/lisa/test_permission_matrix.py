@@ -56,6 +56,7 @@ users:reset-second-factor*  login 403      403      done    404      done    403
 agencies:edit               login 403      403      403     403      200     403    403     403
 set-password                void  void     void     void    void     void    void   void    void
 audit:alert                 login 403      403      403     403      200     403    403     403
+audit:child                 login 403      403      403     403      200     403    403     403
 children:by-ref             login >card    >card    >card   >card    >card   403    403     403
 children:card               login 200      200      200     200      200     403    403     403
 children:record             login 403      200      200     403      200     403    403     403
@@ -123,6 +124,8 @@ meetings:sent-record-pdf    login 403      200      200     403      200     403
 meetings:meeting-error      login 403      200      403     403      200     403    403     403
 meetings:plan-error         login 403      200      403     403      200     403    403     403
 meetings:action-error       login 403      200      403     403      200     403    403     403
+figures:section             login 403      403      200     200      200     403    403     403
+figures:csv                 login 403      403      200     200      200     403    403     403
 messaging:thread            login 404      200      200     404      404     403    403     403
 messaging:message-error     login 404      200      403     404      404     403    403     403
 oruk:service                200   200      200      200     200      200     200    200     200
@@ -145,6 +148,7 @@ KWARGS: dict[str, dict[str, str]] = {
     "agencies:edit": {"pk": "agency"},
     "set-password": {"uidb64": "uidb64", "token": "others_token"},
     "audit:alert": {"pk": "alert"},
+    "audit:child": CHILD,
     "children:by-ref": {"ref": "lisa_ref"},
     "children:card": CHILD,
     "children:record": CHILD,
@@ -188,6 +192,8 @@ KWARGS: dict[str, dict[str, str]] = {
     "directory:service-history": {"pk": "service"},
     "directory:organisation-edit": {"pk": "organisation"},
     "directory:category-edit": {"pk": "directory_category"},
+    "figures:section": {"section": "figure_section"},
+    "figures:csv": {"section": "figure_section", "key": "figure_key"},
     "meetings:arrange": {"child_pk": "child"},
     "meetings:arrange-concern": {"concern_pk": "concern"},
     "meetings:detail": {"pk": "meeting"},

@@ -54,6 +54,7 @@ from concerns import actions as concern_actions
 from concerns.models import Category, ConcernOutcome
 from consent import actions as consent_actions
 from consent.models import Decision, Ground, Kind
+from figures.base import SECTIONS
 from lisa.models import Agency, AgencyType, Role
 from messaging import actions as message_actions
 from tests.conftest import PASSWORD, make_user
@@ -175,6 +176,7 @@ OBJECT_ROUTES = {
     "concerns:entered-in-error": CONCERNS,
     "messaging:thread": THREADS,
     "audit:alert": ("break-glass-alert",),
+    "audit:child": CHILDREN,
     "agencies:edit": ("brook",),
     # Imogen's and Rosa's Family Support Meeting: Brook's practitioner was invited, came and
     # owns an action on the plan; the record of decisions has been sent.
@@ -305,6 +307,14 @@ def fillings(name: str, route: str) -> list[tuple[str, ...]] | None:
         return [("imogen-meeting", "mother-invited")]
     if names == ["pk", "message_pk"]:
         return [(thread, message) for message, thread in MESSAGES.items()]
+    if names == ["section"]:
+        return [(f"slug:{section}",) for section in FIGURE_SECTIONS]
+    if names == ["section", "key"]:
+        return [
+            (f"slug:{section}", f"slug:{key}")
+            for section, figures in FIGURE_SECTIONS.items()
+            for key in figures
+        ]
     child_apps = ("children:", "concerns:", "consent:")
     if not name.startswith(child_apps):
         return None
@@ -332,6 +342,7 @@ def _unrelated(name: str) -> bool:
 
 
 ROUTES = list(walk(get_resolver().url_patterns))
+FIGURE_SECTIONS = SECTIONS
 
 
 def _pages() -> list[Page]:
@@ -684,7 +695,10 @@ def _meeting(imogen, rosa, mother, amara, beatrix) -> dict[str, object]:
 
 
 def url_for(page: Page, ids: dict) -> str:
-    path = reverse(page.name, args=[ids[label] for label in page.args])
+    path = reverse(
+        page.name,
+        args=[label[5:] if label.startswith("slug:") else ids[label] for label in page.args],
+    )
     if page.query:
         query = [(k, str(ids.get(v, v)) if k == "child" else v) for k, v in page.query]
         path += "?" + urlencode(query)

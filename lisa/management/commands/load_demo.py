@@ -68,6 +68,7 @@ class Command(BaseCommand):
             "consent.demo",
             "messaging.demo",
             "meetings.demo",
+            "figures.demo",
         ):
             import_module(module).load(self.stdout)
         self.stdout.write(
