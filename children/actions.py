@@ -28,6 +28,8 @@ from children.models import (
     HowBegan,
     Involvement,
     ParentalResponsibility,
+    SchoolChange,
+    SchoolChangeStatus,
 )
 from children.validators import compact_nhs_number, compact_upn, normalise_postcode
 from lisa.actions import ConcurrentEditError
@@ -794,3 +796,193 @@ def check_search_volume(*, request: HttpRequest, by: User) -> Alert | None:
         "with",
         detail={"count": unrelated, "what": "searches"},
     )
+
+
+# --- change of school ---------------------------------------------------------------------------
+
+
+def current_school_agency(child: Child):
+    """The education agency on LISA that the child's school names, if there is one."""
+    from lisa.models import Agency, AgencyType
+
+    if not child.school.strip():
+        return None
+    return Agency.objects.filter(
+        agency_type=AgencyType.EDUCATION, name__iexact=child.school.strip()
+    ).first()
+
+
+def _school_officers(agency) -> list[User]:
+    if agency is None:
+        return []
+    return list(
+        User.objects.filter(
+            agency=agency, is_active=True, roles__contains=["designated_officer"]
+        ).order_by("pk")
+    )
+
+
+@transaction.atomic
+def change_school(
+    *,
+    request: HttpRequest,
+    by: User,
+    child: Child,
+    version: str,
+    to_agency=None,
+    to_school_name: str = "",
+    nominated: User | None = None,
+    effective_on: dt.date,
+) -> SchoolChange:
+    """ "Change of school": the new school (an education agency on LISA, or a named school
+    outside it) from a date. Today or earlier, the change is made at once; a later date waits
+    in the queue that ``apply_scheduled_transitions`` works through."""
+    from lisa.models import AgencyType
+
+    access = rules.access(by, child)
+    if not access.change_school:
+        raise PermissionDenied("You may not change this child's school.")
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if locked.version != version:
+        raise ConcurrentEditError(locked)
+    old = current_school_agency(locked)
+    errors: dict[str, str] = {}
+    name = (to_school_name or "").strip()
+    if to_agency is None and not name:
+        errors["to_agency"] = "Choose the new school, or type the name of a school not on LISA"
+    if to_agency is not None and name:
+        errors["to_school_name"] = "Choose a school on LISA or type one, not both"
+    if to_agency is not None and to_agency.agency_type != AgencyType.EDUCATION:
+        errors["to_agency"] = "Choose a school"
+    if to_agency is not None and old is not None and to_agency.pk == old.pk:
+        errors["to_agency"] = "This is the child's school already"
+    if nominated is not None and (to_agency is None or nominated.agency_id != to_agency.pk):
+        errors["nominated"] = "Choose a practitioner of the new school"
+    if nominated is not None and not (nominated.is_active and nominated.is_practitioner):
+        errors["nominated"] = "Choose an active practitioner"
+    if effective_on < timezone.localdate() - dt.timedelta(days=366):
+        errors["effective_on"] = "The date must be within the last year"
+    if effective_on > timezone.localdate() + dt.timedelta(days=366):
+        errors["effective_on"] = "The date must be within a year from today"
+    if not access.has_relationship and not by.is_central_team:
+        # A school's designated officer with no other tie to the child: their school only.
+        own = old is not None and old.pk == by.agency_id
+        if not own and (to_agency is None or to_agency.pk != by.agency_id):
+            errors["to_agency"] = "You may only record a move to your own school"
+    if SchoolChange.objects.filter(child=locked, status=SchoolChangeStatus.SCHEDULED).exists():
+        errors["effective_on"] = "A change of school is already waiting for this child"
+    if errors:
+        raise ValidationError(errors)
+    change = SchoolChange.objects.create(
+        child=locked,
+        from_school=locked.school,
+        from_agency=old,
+        to_agency=to_agency,
+        to_school_name=name,
+        nominated=nominated,
+        effective_on=effective_on,
+        requested_by=by,
+    )
+    record(
+        request,
+        Action.CREATE,
+        obj=change,
+        child=locked,
+        detail={"school_change": True, "effective_on": effective_on.isoformat()},
+    )
+    if effective_on <= timezone.localdate():
+        return apply_school_change(request=request, change=change)
+    return change
+
+
+@transaction.atomic
+def apply_school_change(*, request: HttpRequest | None, change: SchoolChange) -> SchoolChange:
+    """Make a change of school: the child's school changes; the new school's nominated
+    practitioner (or its designated officer) becomes involved; the old school's involvements
+    end ("changed school"); both schools and the lead professional are told."""
+    from messaging.notifications import notify
+
+    locked = SchoolChange.objects.select_for_update().get(pk=change.pk)
+    if locked.status != SchoolChangeStatus.SCHEDULED:
+        return locked
+    child = Child.objects.select_for_update().get(pk=locked.child_id)
+    by = locked.requested_by
+    now = timezone.now()
+    child.school = locked.new_school[:200]
+    child.save(update_fields=["school", "updated_at"])
+    ended = []
+    if locked.from_agency_id:
+        for involvement in Involvement.objects.active().filter(
+            child=child, agency_id=locked.from_agency_id
+        ):
+            involvement.ended_at = now
+            involvement.ended_by = by
+            involvement.end_reason = "Changed school"
+            if involvement.lead_professional:
+                # The lead professional's appointment ends with their involvement.
+                involvement.lead_professional = False
+            involvement.save()
+            ended.append(involvement.practitioner)
+            record(
+                request,
+                Action.UPDATE,
+                obj=involvement,
+                child=child,
+                detail={"ended": True, "reason": "Changed school"},
+                user=by if request is None else None,
+            )
+    officers_new = _school_officers(locked.to_agency)
+    joining = locked.nominated or (officers_new[0] if officers_new else None)
+    if joining is not None and _open_involvement(child, joining) is None:
+        involvement = Involvement.objects.create(
+            child=child,
+            practitioner=joining,
+            agency_id=joining.agency_id,
+            role=joining.job_title or "School designated officer",
+            how_began=HowBegan.TRANSFER,
+            created_by=by,
+        )
+        record(
+            request,
+            Action.CREATE,
+            obj=involvement,
+            child=child,
+            detail={"how_began": HowBegan.TRANSFER},
+            user=by if request is None else None,
+        )
+    locked.status = SchoolChangeStatus.APPLIED
+    locked.applied_at = now
+    locked.save()
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        child=child,
+        detail={"school_change": True, "applied": True},
+        user=by if request is None else None,
+    )
+    leads = User.objects.filter(
+        involvements__child=child,
+        involvements__lead_professional=True,
+        involvements__ended_at__isnull=True,
+        involvements__entered_in_error=False,
+    )
+    told = {*officers_new, *_school_officers(locked.from_agency), *ended, *leads}
+    if joining is not None:
+        told.add(joining)
+    told.discard(by)
+    notify(told, kind="school_change", path=reverse("children:card", args=[child.pk]))
+    return locked
+
+
+def apply_scheduled_school_changes(today: dt.date | None = None) -> int:
+    """Every change of school due by ``today``, each in its own transaction."""
+    today = today or timezone.localdate()
+    due = SchoolChange.objects.filter(
+        status=SchoolChangeStatus.SCHEDULED, effective_on__lte=today
+    ).order_by("effective_on", "pk")
+    applied = 0
+    for change in due:
+        apply_school_change(request=None, change=change)
+        applied += 1
+    return applied

@@ -334,3 +334,47 @@ class ReferenceForm(forms.Form):
                 "Enter a LISA reference: L, 7 digits and a letter, for example L1234567K"
             )
         return ref
+
+
+class SchoolChangeForm(forms.Form):
+    """ "Change of school": the new school (on LISA, or named), who joins from it, and when."""
+
+    to_agency = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="New school",
+        empty_label="Not on LISA (type its name below)",
+    )
+    to_school_name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Or the name of a school not on LISA",
+    )
+    nominated = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Who at the new school will work with the child",
+        empty_label="The school's designated officer",
+        help_text="They become involved with the child on the date of the change.",
+    )
+    effective_on = DateField(
+        label="When does the change take effect?",
+        help_text="For example, 6 1 2027. Today or earlier: the change is made at once.",
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, schools, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_agency"].queryset = schools
+        self.fields["nominated"].queryset = staff
+        self.fields["nominated"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} — {u.agency.name if u.agency else ''}"
+        )
+        self.helper = helper(
+            Field.select("to_agency"),
+            Field.text("to_school_name", field_width=30),
+            Field.select("nominated"),
+            Field("effective_on", legend_size=Size.SMALL),
+            Field("version"),
+            submit="Record the change of school",
+        )

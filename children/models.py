@@ -252,6 +252,7 @@ class HowBegan(models.TextChoices):
     LEAD_PROFESSIONAL = "lead_professional", "Added by the lead professional"
     SELF_CLAIM = "self_claim", "Said they work with the child"
     MEETING = "meeting", "Named in a meeting or plan"
+    TRANSFER = "transfer", "Joined on a change of school"
 
 
 class InvolvementQuerySet(models.QuerySet):
@@ -391,3 +392,68 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.child} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class SchoolChangeStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    APPLIED = "applied", "Done"
+
+
+class SchoolChange(models.Model):
+    """The child moves school on a date: the new school's practitioner becomes involved and the
+    old school's involvements end. A change for a later date waits here until
+    ``apply_scheduled_transitions`` (or the task worker) makes it."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="school_changes")
+    from_school = models.CharField(max_length=200, blank=True)
+    from_agency = models.ForeignKey(
+        "lisa.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        "lisa.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_school_name = models.CharField("school outside LISA", max_length=200, blank=True)
+    nominated = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    effective_on = models.DateField("date the change takes effect")
+    status = models.CharField(
+        max_length=10, choices=SchoolChangeStatus.choices, default=SchoolChangeStatus.SCHEDULED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["effective_on", "pk"]
+        indexes = [
+            models.Index(
+                fields=["effective_on"],
+                condition=Q(status="scheduled"),
+                name="school_change_due",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_agency__isnull=False) | ~Q(to_school_name=""),
+                name="school_change_has_a_school",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[value for value, _ in SchoolChangeStatus.choices]),
+                name="school_change_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="scheduled", applied_at__isnull=True)
+                | Q(status="applied", applied_at__isnull=False),
+                name="school_change_applied_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} to {self.new_school} on {self.effective_on:%-d %B %Y}"
+
+    @property
+    def new_school(self) -> str:
+        return self.to_agency.name if self.to_agency_id else self.to_school_name

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from children import views
+from children import school_views, views
 
 app_name = "children"
 urlpatterns = [
@@ -31,4 +31,5 @@ urlpatterns = [
     path("<int:pk>/family/", views.family, name="family"),
     path("<int:pk>/family/leave/", views.leave_family, name="leave-family"),
     path("<int:pk>/merge/", views.merge, name="merge"),
+    path("<int:pk>/change-school/", school_views.change_school, name="change-school"),
 ]

@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action, AuditEvent
-from children.models import BreakGlass, Child, Involvement
+from children.models import BreakGlass, Child, Involvement, SchoolChange, SchoolChangeStatus
 from concerns.models import LEVEL_TAG_COLOURS, ConcernChange, Level
 from lisa.models import User
 from lisa.policy import ChildAccess
@@ -192,6 +192,29 @@ def involvement_events(child, access, since, until):
                 who=who,
                 lines=[note] if note else [],
             )
+
+
+@source("school", "School")
+def school_events(child, access, since, until):
+    """Changes of school, when they were made (one query)."""
+    changes = (
+        SchoolChange.objects.filter(
+            Q(child=child, status=SchoolChangeStatus.APPLIED) & _between("applied_at", since, until)
+        )
+        .select_related("to_agency", "requested_by", "requested_by__agency")
+        .order_by("applied_at", "pk")
+    )
+    for change in changes:
+        yield Event(
+            at=change.applied_at,
+            kind="school",
+            title="Changed school",
+            who=access.author(change.requested_by),
+            lines=[
+                f"From {change.from_school or 'no school recorded'} to {change.new_school}, "
+                f"from {change.effective_on:%-d %B %Y}"
+            ],
+        )
 
 
 @source("break_glass", "Break-glass access")

@@ -240,6 +240,25 @@ class ChildAccess:
         return self.works_with_children and (self.user.is_central_team or self.is_lead)
 
     @cached_property
+    def change_school(self) -> bool:
+        """ "Change of school" (by an involved practitioner, the old or new school's designated
+        officer, or the central team): a school's designated officer who is not otherwise
+        related to the child may only name their own school as the new one (the action checks
+        which school is named)."""
+        from lisa.models import AgencyType
+
+        user = self.user
+        if not self.works_with_children:
+            return False
+        if self.has_relationship:
+            return True
+        return bool(
+            user.is_designated_officer
+            and user.agency_id is not None
+            and user.agency.agency_type == AgencyType.EDUCATION
+        )
+
+    @cached_property
     def merge(self) -> bool:
         """ "Duplicates found later can be merged by the central team, with full history kept."""
         return bool(self.user.is_authenticated and self.user.is_central_team)

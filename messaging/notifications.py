@@ -26,6 +26,7 @@ SUBJECTS = {
     "concern": "There is a new concern in LISA about a child you work with",
     "case_closed": "A case you worked on in LISA has been closed",
     "meeting": "There is something new in LISA about a Family Support Meeting",
+    "school_change": "A child you work with is changing school",
 }
 
 MAX_ATTEMPTS = 5

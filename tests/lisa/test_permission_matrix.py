@@ -72,6 +72,7 @@ children:parent-error       login 403      200      200     403      200     403
 children:family             login 403      200      200     403      200     403    403     403
 children:leave-family*      login 403      done     done    403      done    403    403     403
 children:merge              login 403      403      403     403      200     403    403     403
+children:change-school      login 403      200      200     200      200     403    403     403
 concerns:log                login 200      200      200     200      403     403    403     403
 concerns:chronology         login 403      200      200     403      200     403    403     403
 concerns:chronology-pdf     login 403      200      200     403      200     403    403     403
@@ -164,6 +165,7 @@ KWARGS: dict[str, dict[str, str]] = {
     "children:family": CHILD,
     "children:leave-family": CHILD,
     "children:merge": CHILD,
+    "children:change-school": CHILD,
     "concerns:log": {"child_pk": "child"},
     "concerns:chronology": {"child_pk": "child"},
     "concerns:chronology-pdf": {"child_pk": "child"},

@@ -164,7 +164,7 @@ STAFF_PICKERS = {"meetings:arrange"}
 # (adding someone to work with a child, the agency an action is for): those lists say nothing
 # about who works with this child, so their options are left out of the check; the rest of
 # the page is checked as usual.
-EVERYONE_PICKERS = {"children:add-involvement", "meetings:action-add"}
+EVERYONE_PICKERS = {"children:add-involvement", "children:change-school", "meetings:action-add"}
 OPTION = re.compile(r"<option[^>]*>[^<]*</option>")
 
 # Filled in per route name: parameter -> the labels of the records it takes.
