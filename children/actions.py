@@ -918,10 +918,15 @@ def apply_school_change(*, request: HttpRequest | None, change: SchoolChange) ->
             involvement.ended_at = now
             involvement.ended_by = by
             involvement.end_reason = "Changed school"
-            if involvement.lead_professional:
-                # The lead professional's appointment ends with their involvement.
-                involvement.lead_professional = False
             involvement.save()
+            if involvement.lead_professional:
+                # A lead professional leaving with the old school: their appointment ends too,
+                # and the next meeting appoints another.
+                from meetings.models import LeadAppointment
+
+                LeadAppointment.objects.filter(
+                    child=child, practitioner_id=involvement.practitioner_id, ended_at__isnull=True
+                ).update(ended_at=now, ended_by=by)
             ended.append(involvement.practitioner)
             record(
                 request,

@@ -237,3 +237,31 @@ def test_a_stale_form_is_refused_not_saved(pupil, amara, riverside, client_for):
     assert response.status_code == 200
     assert "changed" in response.content.decode().lower()
     assert not SchoolChange.objects.exists()
+
+
+def test_a_lead_professional_leaving_with_the_old_school_ends_the_appointment(
+    pupil, amara, daniel, riverside
+):
+    from django.test import RequestFactory
+
+    from children import actions
+    from meetings.models import LeadAppointment
+
+    Involvement.objects.filter(child=pupil, practitioner=daniel).update(lead_professional=True)
+    appointment = LeadAppointment.objects.create(
+        child=pupil, practitioner=daniel, agency=daniel.agency, appointed_by=amara
+    )
+    request = RequestFactory().post("/")
+    request.user = amara
+    actions.change_school(
+        request=request,
+        by=amara,
+        child=pupil,
+        version=pupil.version,
+        to_agency=riverside,
+        effective_on=timezone.localdate(),
+    )
+    appointment.refresh_from_db()
+    assert appointment.ended_at is not None and appointment.ended_by == amara
+    ended = Involvement.objects.get(child=pupil, practitioner=daniel)
+    assert ended.lead_professional and ended.ended_at is not None  # the history keeps who led
