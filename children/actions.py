@@ -27,6 +27,7 @@ from children.models import (
     Family,
     HowBegan,
     Involvement,
+    MoveOut,
     ParentalResponsibility,
     SchoolChange,
     SchoolChangeStatus,
@@ -991,3 +992,109 @@ def apply_scheduled_school_changes(today: dt.date | None = None) -> int:
         apply_school_change(request=None, change=change)
         applied += 1
     return applied
+
+
+# --- moving out of the area ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def move_out(
+    *,
+    request: HttpRequest,
+    by: User,
+    child: Child,
+    version: str,
+    moved_on: dt.date,
+    authority: str,
+    contact_team: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    address: dict[str, str] | None = None,
+    shielded: bool | None = None,
+) -> MoveOut:
+    """ "Moved out of the area": the status becomes "moved out of area", the new address is
+    kept if known (shielded if it must be), the lead professional and the practitioners involved
+    are told, and the involvements end after the grace period so the team can hand over."""
+    from django.conf import settings
+
+    from messaging.notifications import notify
+
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if not rules.can_edit(by, locked):
+        raise PermissionDenied("You may not record that this child moved away.")
+    if locked.version != version:
+        raise ConcurrentEditError(locked)
+    errors: dict[str, str] = {}
+    if locked.status != ChildStatus.ACTIVE:
+        errors["moved_on"] = f"The record is already {locked.get_status_display().lower()}"
+    today = timezone.localdate()
+    if moved_on > today:
+        errors["moved_on"] = "The date must be today or in the past"
+    elif moved_on < today - dt.timedelta(days=366):
+        errors["moved_on"] = "The date must be within the last year"
+    if not authority.strip():
+        errors["authority"] = "Enter the receiving authority"
+    if errors:
+        raise ValidationError(errors)
+    before = {"status": locked.status}
+    locked.status = ChildStatus.MOVED_OUT
+    if address and any(value.strip() for value in address.values()):
+        for field_name in ("address_line_1", "address_line_2", "town", "postcode"):
+            setattr(locked, field_name, (address.get(field_name) or "").strip())
+    if shielded is not None:
+        locked.shielded = shielded
+    _full_clean(locked)
+    locked.save()
+    grace = dt.timedelta(days=settings.LISA_MOVE_OUT_GRACE_DAYS)
+    move = MoveOut.objects.create(
+        child=locked,
+        moved_on=moved_on,
+        authority=authority.strip(),
+        contact_team=contact_team.strip(),
+        contact_email=contact_email.strip(),
+        contact_phone=contact_phone.strip(),
+        involvements_end_on=max(moved_on + grace, today),
+        recorded_by=by,
+    )
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        child=locked,
+        detail={"moved_out": True, "from": before["status"], "authority": move.authority},
+    )
+    told = User.objects.filter(
+        involvements__child=locked,
+        involvements__ended_at__isnull=True,
+        involvements__entered_in_error=False,
+    ).exclude(pk=by.pk)
+    notify(told, kind="moved_out", path=reverse("children:card", args=[locked.pk]))
+    return move
+
+
+def end_involvements_after_moves(today: dt.date | None = None) -> int:
+    """End the involvements of children whose grace period after moving out has passed, each
+    child in its own transaction. Returns how many children's involvements ended."""
+    today = today or timezone.localdate()
+    due = MoveOut.objects.filter(
+        involvements_ended_at__isnull=True, involvements_end_on__lte=today
+    ).select_related("child", "recorded_by")
+    done = 0
+    for move in due:
+        with transaction.atomic():
+            locked = MoveOut.objects.select_for_update().get(pk=move.pk)
+            if locked.involvements_ended_at is not None:
+                continue
+            _end_all_involvements(move.child, move.recorded_by, "Moved out of the area")
+            locked.involvements_ended_at = timezone.now()
+            locked.save(update_fields=["involvements_ended_at"])
+            record(
+                None,
+                Action.UPDATE,
+                obj=locked,
+                child=move.child_id,
+                detail={"involvements_ended": True},
+                user=move.recorded_by,
+            )
+        done += 1
+    return done

@@ -378,3 +378,72 @@ class SchoolChangeForm(forms.Form):
             Field("version"),
             submit="Record the change of school",
         )
+
+
+class MoveOutForm(forms.Form):
+    """ "Moved out of the area": when, the receiving authority and how to reach it, and the new
+    address if known."""
+
+    moved_on = DateField(
+        label="When did they move?", not_future=True, help_text="For example, 27 11 2026"
+    )
+    authority = forms.CharField(
+        max_length=200,
+        label="Receiving authority",
+        help_text="For example, Kent County Council",
+        error_messages={"required": "Enter the receiving authority"},
+    )
+    contact_team = forms.CharField(max_length=200, required=False, label="Team (optional)")
+    contact_email = forms.EmailField(required=False, label="Team email (optional)")
+    contact_phone = forms.CharField(
+        max_length=30, required=False, label="Team phone (optional)", validators=[phone_validator]
+    )
+    address_line_1 = forms.CharField(
+        max_length=120, required=False, label="New address line 1 (optional)"
+    )
+    address_line_2 = forms.CharField(
+        max_length=120, required=False, label="New address line 2 (optional)"
+    )
+    town = forms.CharField(max_length=80, required=False, label="Town or city (optional)")
+    postcode = forms.CharField(max_length=10, required=False, label="Postcode (optional)")
+    shielded = forms.BooleanField(
+        required=False,
+        label="The new address must be kept hidden (shielded)",
+        help_text="Only the central team and the practitioners involved will see it.",
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field("moved_on", legend_size=Size.SMALL),
+            Field.text("authority", field_width=30),
+            Field.text("contact_team", field_width=30),
+            Field.text("contact_email", field_width=30),
+            Field.text("contact_phone", field_width=20),
+            Fieldset(
+                Field.text("address_line_1", field_width=30),
+                Field.text("address_line_2", field_width=30),
+                Field.text("town", field_width=20),
+                Field.text("postcode", field_width=10),
+                Field.checkbox("shielded"),
+                legend="The new address, if known",
+                legend_size=Size.SMALL,
+            ),
+            Field("version"),
+            submit="Record the move",
+        )
+
+    def clean_postcode(self):
+        value = self.cleaned_data["postcode"].strip()
+        if value:
+            validate_postcode(value)
+            return normalise_postcode(value)
+        return ""
+
+    def clean(self):
+        data = super().clean()
+        lines = [data.get(name) for name in ("address_line_1", "address_line_2", "town")]
+        if any(lines) and not data.get("postcode") and "postcode" not in self.errors:
+            self.add_error("postcode", "Enter the postcode of the new address")
+        return data

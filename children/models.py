@@ -457,3 +457,41 @@ class SchoolChange(models.Model):
     @property
     def new_school(self) -> str:
         return self.to_agency.name if self.to_agency_id else self.to_school_name
+
+
+class MoveOut(models.Model):
+    """The family moved out of the area: where to, who took the case on, and when the
+    practitioners' involvements end (after a grace period to hand over)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="moves_out")
+    moved_on = models.DateField("date they moved")
+    authority = models.CharField("receiving authority", max_length=200)
+    contact_team = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField("email", blank=True)
+    contact_phone = models.CharField("phone", max_length=30, blank=True)
+    involvements_end_on = models.DateField()
+    involvements_ended_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-moved_on", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["involvements_end_on"],
+                condition=Q(involvements_ended_at__isnull=True),
+                name="move_out_handover_due",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(authority=""), name="move_out_has_authority"),
+            models.CheckConstraint(
+                condition=Q(involvements_end_on__gte=models.F("moved_on")),
+                name="move_out_ends_after_move",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} moved to {self.authority} on {self.moved_on:%-d %B %Y}"

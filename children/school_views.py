@@ -1,18 +1,21 @@
-"""Change of school: the page on which an involved practitioner, a school's designated officer
-or the central team records that the child is moving school, now or from a later date."""
+"""Transitions: a change of school (recorded by an involved practitioner, a school's designated
+officer or the central team, now or from a later date) and a move out of the area."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from children import actions
 from children.access import access_for, audit_view, child_for_user
-from children.forms import SchoolChangeForm
+from children.forms import MoveOutForm, SchoolChangeForm
 from children.models import SchoolChange, SchoolChangeStatus
 from lisa.access import deny, role_required
 from lisa.forms import submit
 from lisa.models import CHILD_ROLES, Agency, AgencyType, Role, User
+
+ADDRESS = ("address_line_1", "address_line_2", "town", "postcode")
 
 
 def _done(change: SchoolChange) -> str:
@@ -83,4 +86,55 @@ def change_school(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "children/change_school.html",
         {"form": form, "child": child, "waiting": list(waiting)},
+    )
+
+
+@role_required(*sorted(CHILD_ROLES))
+def moved_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those who may change the child's record: the practitioners involved, their agencies'
+    designated officers and the central team (children.access: ``edit``)."""
+    child = child_for_user(request, pk, "full", audit=False)
+    if not access_for(request, child).edit:
+        deny(
+            request,
+            "only those involved or the central team may record a move",
+            object_type="children.child",
+            object_id=child.pk,
+            child=child.pk,
+        )
+    form = MoveOutForm(request.POST or None, initial={"version": child.version})
+
+    def record_move(data):
+        address = {name: data.get(name, "") for name in ADDRESS}
+        return actions.move_out(
+            request=request,
+            by=request.user,
+            child=child,
+            version=data.get("version") or child.version,
+            moved_on=data["moved_on"],
+            authority=data["authority"],
+            contact_team=data.get("contact_team", ""),
+            contact_email=data.get("contact_email", ""),
+            contact_phone=data.get("contact_phone", ""),
+            address=address,
+            shielded=True if data.get("shielded") else None,
+        )
+
+    saved = submit(
+        request,
+        form,
+        record_move,
+        done=lambda move: (
+            f"Recorded as moved out of the area to {move.authority}. The practitioners' "
+            f"involvement ends on {move.involvements_end_on:%-d %B %Y}."
+        ),
+        to=f"/children/{child.pk}/record/",
+    )
+    if saved is not None:
+        return saved
+    audit_view(request, child, "moved out form")
+    return render(
+        request,
+        "children/moved_out.html",
+        {"form": form, "child": child, "grace_days": settings.LISA_MOVE_OUT_GRACE_DAYS},
     )

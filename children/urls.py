@@ -32,4 +32,5 @@ urlpatterns = [
     path("<int:pk>/family/leave/", views.leave_family, name="leave-family"),
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/change-school/", school_views.change_school, name="change-school"),
+    path("<int:pk>/moved-out/", school_views.moved_out, name="moved-out"),
 ]

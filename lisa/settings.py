@@ -330,6 +330,8 @@ LISA_COUNCIL_NAME = env("LISA_COUNCIL_NAME", "London Borough of Lewisham")
 LISA_SITE_URL = env("LISA_SITE_URL", "http://127.0.0.1:8000")
 LISA_CONTACT_EMAIL = env("LISA_CONTACT_EMAIL", "lisa@example.org")
 LISA_CONTACT_PHONE = env("LISA_CONTACT_PHONE", "020 8314 0000")
+# Days after a child moves out of the area before the involvements end (time to hand over).
+LISA_MOVE_OUT_GRACE_DAYS = int(env("LISA_MOVE_OUT_GRACE_DAYS", "28") or 28)
 
 LOGGING = {
     "version": 1,

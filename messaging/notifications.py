@@ -27,6 +27,7 @@ SUBJECTS = {
     "case_closed": "A case you worked on in LISA has been closed",
     "meeting": "There is something new in LISA about a Family Support Meeting",
     "school_change": "A child you work with is changing school",
+    "moved_out": "A child you work with has moved out of the area",
 }
 
 MAX_ATTEMPTS = 5

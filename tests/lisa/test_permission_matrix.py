@@ -73,6 +73,7 @@ children:family             login 403      200      200     403      200     403
 children:leave-family*      login 403      done     done    403      done    403    403     403
 children:merge              login 403      403      403     403      200     403    403     403
 children:change-school      login 403      200      200     200      200     403    403     403
+children:moved-out          login 403      200      200     403      200     403    403     403
 concerns:log                login 200      200      200     200      403     403    403     403
 concerns:chronology         login 403      200      200     403      200     403    403     403
 concerns:chronology-pdf     login 403      200      200     403      200     403    403     403
@@ -166,6 +167,7 @@ KWARGS: dict[str, dict[str, str]] = {
     "children:leave-family": CHILD,
     "children:merge": CHILD,
     "children:change-school": CHILD,
+    "children:moved-out": CHILD,
     "concerns:log": {"child_pk": "child"},
     "concerns:chronology": {"child_pk": "child"},
     "concerns:chronology-pdf": {"child_pk": "child"},
