@@ -1098,3 +1098,80 @@ def end_involvements_after_moves(today: dt.date | None = None) -> int:
             )
         done += 1
     return done
+
+
+# --- transfer summary ---------------------------------------------------------------------------
+
+
+def may_produce_transfer_summary(access) -> bool:
+    """ "Produced by the lead professional, an involved practitioner or the central team"."""
+    return access.works_with_children and (access.user.is_central_team or access.is_involved)
+
+
+@transaction.atomic
+def produce_transfer_summary(
+    *,
+    request: HttpRequest,
+    by: User,
+    child: Child,
+    for_authority: str,
+    agreement=None,
+    decision=None,
+):
+    """Produce (and keep) a transfer summary for ``for_authority``, on the lawful basis of an
+    agreement on file or a decision to share without consent."""
+    from children import transfer
+    from children.models import TransferSummary
+    from consent.models import Decision
+
+    access = rules.access(by, child)
+    if not may_produce_transfer_summary(access):
+        raise PermissionDenied("Only those involved or the central team may produce this.")
+    errors: dict[str, str] = {}
+    if not for_authority.strip():
+        errors["for_authority"] = "Enter who the summary is for"
+    if (agreement is None) == (decision is None):
+        errors["basis"] = "Choose the lawful basis for sharing"
+    elif agreement is not None and (
+        agreement.child_id != child.pk
+        or agreement.entered_in_error
+        or agreement.decision != Decision.AGREE
+        or agreement.withdrawn_on is not None
+    ):
+        errors["basis"] = "Choose an agreement to share that is in force"
+    elif decision is not None and (decision.child_id != child.pk or decision.entered_in_error):
+        errors["basis"] = "Choose a decision to share recorded for this child"
+    if errors:
+        raise ValidationError(errors)
+    if agreement is not None:
+        basis = {
+            "kind": "agreement",
+            "description": agreement.get_kind_display(),
+            "date": agreement.signed_on.isoformat(),
+        }
+    else:
+        basis = {
+            "kind": "decision_to_share",
+            "description": f"Shared without consent: {decision.get_ground_display()}",
+            "date": decision.decided_on.isoformat(),
+        }
+    document = transfer.build(child, access, for_authority=for_authority.strip(), basis=basis)
+    problems = transfer.validate(document)
+    if problems:  # the schema is the contract with the receiving authority: never send less
+        raise ValidationError("The summary could not be produced: " + "; ".join(problems[:3]))
+    summary = TransferSummary.objects.create(
+        child=child,
+        for_authority=for_authority.strip(),
+        agreement=agreement,
+        decision=decision,
+        content=document,
+        produced_by=by,
+    )
+    record(
+        request,
+        Action.CREATE,
+        obj=summary,
+        child=child,
+        detail={"transfer_summary": True, "for": summary.for_authority, "basis": basis["kind"]},
+    )
+    return summary

@@ -447,3 +447,44 @@ class MoveOutForm(forms.Form):
         if any(lines) and not data.get("postcode") and "postcode" not in self.errors:
             self.add_error("postcode", "Enter the postcode of the new address")
         return data
+
+
+class TransferSummaryForm(forms.Form):
+    """Who the summary is for, and the lawful basis for sharing it."""
+
+    for_authority = forms.CharField(
+        max_length=200,
+        label="Who is it for?",
+        help_text="The receiving authority and team",
+        error_messages={"required": "Enter who the summary is for"},
+    )
+    basis = forms.ChoiceField(
+        label="The lawful basis for sharing",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the lawful basis for sharing"},
+    )
+
+    def __init__(self, *args, agreements, decisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreements = {f"agreement-{a.pk}": a for a in agreements}
+        self.decisions = {f"decision-{d.pk}": d for d in decisions}
+        self.fields["basis"].choices = [
+            (key, f"{a.get_kind_display()}, signed {a.signed_on:%-d %B %Y}")
+            for key, a in self.agreements.items()
+        ] + [
+            (key, f"Decision to share without consent ({d.get_ground_display().lower()}), "
+             f"{d.decided_on:%-d %B %Y}")
+            for key, d in self.decisions.items()
+        ]  # fmt: skip
+        self.helper = helper(
+            Field.text("for_authority", field_width=30),
+            Field.radios("basis", legend_size=Size.SMALL),
+            submit="Produce the transfer summary",
+        )
+
+    def clean(self):
+        data = super().clean()
+        key = data.get("basis") or ""
+        data["agreement"] = self.agreements.get(key)
+        data["decision"] = self.decisions.get(key)
+        return data

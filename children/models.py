@@ -495,3 +495,42 @@ class MoveOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} moved to {self.authority} on {self.moved_on:%-d %B %Y}"
+
+
+class TransferSummary(models.Model):
+    """A transfer summary produced for a receiving authority: who produced it, for whom, on
+    what lawful basis, and exactly what it said (kept as produced)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="transfer_summaries")
+    for_authority = models.CharField("for", max_length=200)
+    agreement = models.ForeignKey(
+        "consent.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.ForeignKey(
+        "consent.SharingDecision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    content = models.JSONField()
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    produced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-produced_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agreement__isnull=False, decision__isnull=True)
+                | Q(agreement__isnull=True, decision__isnull=False),
+                name="transfer_summary_one_lawful_basis",
+            ),
+            models.CheckConstraint(
+                condition=~Q(for_authority=""), name="transfer_summary_has_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer summary of {self.child} for {self.for_authority}"

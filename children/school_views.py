@@ -7,13 +7,16 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from audit.models import Action
+from audit.services import record
 from children import actions
 from children.access import access_for, audit_view, child_for_user
-from children.forms import MoveOutForm, SchoolChangeForm
+from children.forms import MoveOutForm, SchoolChangeForm, TransferSummaryForm
 from children.models import SchoolChange, SchoolChangeStatus
 from lisa.access import deny, role_required
 from lisa.forms import submit
 from lisa.models import CHILD_ROLES, Agency, AgencyType, Role, User
+from lisa.pdf import pdf_response, render_pdf
 
 ADDRESS = ("address_line_1", "address_line_2", "town", "postcode")
 
@@ -138,3 +141,106 @@ def moved_out(request: HttpRequest, pk: int) -> HttpResponse:
         "children/moved_out.html",
         {"form": form, "child": child, "grace_days": settings.LISA_MOVE_OUT_GRACE_DAYS},
     )
+
+
+def _summary_child(request: HttpRequest, pk: int):
+    child = child_for_user(request, pk, "full", audit=False)
+    if not actions.may_produce_transfer_summary(access_for(request, child)):
+        deny(
+            request,
+            "only those involved or the central team may produce a transfer summary",
+            object_type="children.child",
+            object_id=child.pk,
+            child=child.pk,
+        )
+    return child
+
+
+@role_required(*sorted(CHILD_ROLES))
+def transfer_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead professional, an involved practitioner or the central team."""
+    from consent.models import Agreement, Decision, SharingDecision
+
+    child = _summary_child(request, pk)
+    agreements = Agreement.objects.filter(
+        child=child, entered_in_error=False, decision=Decision.AGREE, withdrawn_on__isnull=True
+    ).order_by("-signed_on")
+    decisions = SharingDecision.objects.filter(child=child, entered_in_error=False).order_by(
+        "-decided_on"
+    )
+    move = child.moves_out.first()
+    form = TransferSummaryForm(
+        request.POST or None,
+        initial={"for_authority": move.authority if move else ""},
+        agreements=list(agreements),
+        decisions=list(decisions),
+    )
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.produce_transfer_summary(
+            request=request,
+            by=request.user,
+            child=child,
+            for_authority=data["for_authority"],
+            agreement=data.get("agreement"),
+            decision=data.get("decision"),
+        ),
+        done=lambda summary: f"The transfer summary for {summary.for_authority} is ready.",
+        to=f"/children/{child.pk}/transfer-summary/",
+    )
+    if saved is not None:
+        return saved
+    produced = child.transfer_summaries.select_related("produced_by").all()
+    audit_view(request, child, "transfer summaries")
+    return render(
+        request,
+        "children/transfer_summary.html",
+        {
+            "form": form,
+            "child": child,
+            "produced": produced,
+            "no_basis": not form.fields["basis"].choices,
+        },
+    )
+
+
+def _summary(request: HttpRequest, pk: int, item_pk: int):
+    child = _summary_child(request, pk)
+    summary = child.transfer_summaries.filter(pk=item_pk).first()
+    if summary is None:
+        deny(request, "no such summary", not_found=True, object_type="children.transfersummary")
+    return child, summary
+
+
+@role_required(*sorted(CHILD_ROLES))
+def transfer_summary_json(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """The lead professional, an involved practitioner or the central team; audited."""
+    import json
+
+    from django.http import HttpResponse as Response
+
+    child, summary = _summary(request, pk, item_pk)
+    record(request, Action.DOWNLOAD, obj=summary, child=child, detail={"format": "json"})
+    response = Response(
+        json.dumps(summary.content, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="transfer-summary-{child.lisa_ref}-{summary.pk}.json"'
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@role_required(*sorted(CHILD_ROLES))
+def transfer_summary_pdf(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """The lead professional, an involved practitioner or the central team; audited."""
+    child, summary = _summary(request, pk, item_pk)
+    record(request, Action.PRINT, obj=summary, child=child, detail={"format": "pdf"})
+    pdf = render_pdf(
+        "children/transfer_summary_pdf.html",
+        {"summary": summary, "doc": summary.content},
+        request=request,
+    )
+    return pdf_response(pdf, f"transfer-summary-{child.lisa_ref}-{summary.pk}.pdf")

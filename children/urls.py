@@ -33,4 +33,15 @@ urlpatterns = [
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/change-school/", school_views.change_school, name="change-school"),
     path("<int:pk>/moved-out/", school_views.moved_out, name="moved-out"),
+    path("<int:pk>/transfer-summary/", school_views.transfer_summary, name="transfer-summary"),
+    path(
+        "<int:pk>/transfer-summary/<int:item_pk>.json",
+        school_views.transfer_summary_json,
+        name="transfer-summary-json",
+    ),
+    path(
+        "<int:pk>/transfer-summary/<int:item_pk>.pdf",
+        school_views.transfer_summary_pdf,
+        name="transfer-summary-pdf",
+    ),
 ]

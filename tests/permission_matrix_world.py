@@ -197,6 +197,15 @@ def build_world() -> World:
             "decided_on": timezone.localdate(),
         },
     )
+    from children.actions import produce_transfer_summary
+
+    summary = produce_transfer_summary(
+        request=_request(amara),
+        by=amara,
+        child=child,
+        for_authority="Kent County Council",
+        agreement=agreement,
+    )
     thread = message_actions.start_thread(
         request=_request(amara),
         by=amara,
@@ -301,6 +310,7 @@ def build_world() -> World:
         "concern_category": neglect.pk,
         "agreement": agreement.pk,
         "sharing": sharing.pk,
+        "transfer_summary": summary.pk,
         "consent_kind": "parent-carer",
         "figure_section": "meetings",
         "figure_key": "attendance",

@@ -110,9 +110,21 @@ def _build_world() -> World:
         .first()
     )
     token = default_token_generator.make_token(other)
+    from children.actions import produce_transfer_summary
+    from tests.meetings.conftest import as_request
+
+    summary = produce_transfer_summary(
+        request=as_request(amara),
+        by=amara,
+        child=child,
+        for_authority="Kent County Council",
+        decision=sharing,
+    )
     kwargs = {
         "set-password": {"uidb64": urlsafe_base64_encode(force_bytes(other.pk)), "token": token},
         "children:by-ref": {"ref": child.lisa_ref},
+        "children:transfer-summary-json": {"pk": child.pk, "item_pk": summary.pk},
+        "children:transfer-summary-pdf": {"pk": child.pk, "item_pk": summary.pk},
         "children:end-involvement": {"pk": child.pk, "item_pk": involvement.pk},
         "children:involvement-error": {"pk": child.pk, "item_pk": involvement.pk},
         "children:edit-parent": {"pk": child.pk, "item_pk": parent.pk},

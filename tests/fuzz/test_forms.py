@@ -92,7 +92,7 @@ TAKES_POST = [
 ]
 # PDFs take a second or so each to draw: a few inputs are enough for their query strings.
 SLOW = {"concerns:chronology-pdf", "consent:print-agreement", "consent:print-form",
-        "consent:print-blank"}  # fmt: skip
+        "consent:print-blank", "children:transfer-summary-pdf"}  # fmt: skip
 
 
 def concrete_path(name: str, route: str, world) -> str:

@@ -74,6 +74,9 @@ children:leave-family*      login 403      done     done    403      done    403
 children:merge              login 403      403      403     403      200     403    403     403
 children:change-school      login 403      200      200     200      200     403    403     403
 children:moved-out          login 403      200      200     403      200     403    403     403
+children:transfer-summary   login 403      200      403     403      200     403    403     403
+children:transfer-summary-json login 403   200      403     403      200     403    403     403
+children:transfer-summary-pdf login 403    200      403     403      200     403    403     403
 concerns:log                login 200      200      200     200      403     403    403     403
 concerns:chronology         login 403      200      200     403      200     403    403     403
 concerns:chronology-pdf     login 403      200      200     403      200     403    403     403
@@ -168,6 +171,9 @@ KWARGS: dict[str, dict[str, str]] = {
     "children:merge": CHILD,
     "children:change-school": CHILD,
     "children:moved-out": CHILD,
+    "children:transfer-summary": CHILD,
+    "children:transfer-summary-json": {**CHILD, "item_pk": "transfer_summary"},
+    "children:transfer-summary-pdf": {**CHILD, "item_pk": "transfer_summary"},
     "concerns:log": {"child_pk": "child"},
     "concerns:chronology": {"child_pk": "child"},
     "concerns:chronology-pdf": {"child_pk": "child"},

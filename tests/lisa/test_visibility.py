@@ -154,7 +154,13 @@ UNRELATED = {
 }
 UNRELATED_NAMESPACES = ("directory:", "oruk:")
 # Routes that this household fills with no record (kept for routes added later).
-NOT_IN_THIS_HOUSEHOLD: set[str] = set()
+NOT_IN_THIS_HOUSEHOLD: set[str] = {
+    # Only the producer's own access decides a summary's content (tests/children/
+    # test_transfer_summary.py checks shielding and sensitive services in it); here the page
+    # that produces one is walked for every persona.
+    "children:transfer-summary-json",
+    "children:transfer-summary-pdf",
+}
 MEETING = ("imogen-meeting",)
 
 # Pages about a child that offer every LISA practitioner to choose from (a chair, invitees).
