@@ -54,7 +54,7 @@ def _person(user, access: ChildAccess, role: str = "", lead: bool | None = None)
 def build(child: Child, access: ChildAccess, *, for_authority: str, basis: dict) -> dict:
     """The summary of ``child`` as ``access``'s reader may see it."""
     from concerns.models import Concern
-    from consent.models import Agreement, SharingDecision
+    from consent.models import Agreement, InformationRequest, SharingDecision
     from consent.rules import consent_position
     from meetings.models import Meeting, PlanAction, SupportPlan
 
@@ -173,6 +173,22 @@ def build(child: Child, access: ChildAccess, *, for_authority: str, basis: dict)
             "decided_on", "pk"
         )
     ]
+    requests = [
+        {
+            "requested_by": r.requested_by,
+            "received_on": r.received_on.isoformat(),
+            "what_requested": r.what_requested,
+            "outcome": r.outcome,
+            "what_shared": r.what_shared,
+            "shared_with": r.shared_with,
+            "reason": r.reason,
+            "decided_by": r.decided_by,
+            "decided_on": r.decided_on.isoformat(),
+        }
+        for r in InformationRequest.objects.filter(child=child, entered_in_error=False).order_by(
+            "received_on", "pk"
+        )
+    ]
     return {
         "schema_version": 1,
         "produced_at": timezone.now().isoformat(),
@@ -212,6 +228,7 @@ def build(child: Child, access: ChildAccess, *, for_authority: str, basis: dict)
             "position": consent_position(child),
             "agreements": agreements,
             "decisions_to_share": decisions,
+            "requests_for_information": requests,
         },
         "withheld": sorted(set(withheld)),
     }

@@ -217,6 +217,31 @@ def school_events(child, access, since, until):
         )
 
 
+@source("request", "Requests for information")
+def request_events(child, access, since, until):
+    """Requests for information from other agencies and the decisions on them (one query)."""
+    from consent.models import InformationRequest, RequestOutcome
+
+    requests = InformationRequest.objects.filter(
+        Q(child=child, entered_in_error=False) & _between("created_at", since, until)
+    ).select_related("created_by", "created_by__agency")
+    for item in requests:
+        shared = item.outcome == RequestOutcome.SHARED
+        lines = [f"Asked for: {item.what_requested}"]
+        if shared:
+            lines.append(f"Shared with {item.shared_with}: {item.what_shared}")
+        lines.append(f"Decided by {item.decided_by} on {item.decided_on:%-d %B %Y}: {item.reason}")
+        yield Event(
+            at=item.created_at,
+            kind="request",
+            title=f"Request for information from {item.requested_by}",
+            who=access.author(item.created_by),
+            tag="Shared" if shared else "Not shared",
+            tag_colour="green" if shared else "orange",
+            lines=lines,
+        )
+
+
 @source("break_glass", "Break-glass access")
 def break_glass_events(child, access, since, until):
     """Break-glass access to the full record (one query). The stated reason shows to the central

@@ -20,7 +20,15 @@ from audit.services import record
 from children.actions import age_on
 from children.models import Child, ParentalResponsibility
 from consent import rules, uploads
-from consent.models import Agreement, Decision, Ground, Kind, SharingDecision
+from consent.models import (
+    Agreement,
+    Decision,
+    Ground,
+    InformationRequest,
+    Kind,
+    RequestOutcome,
+    SharingDecision,
+)
 from lisa.actions import ConcurrentEditError
 from lisa.models import User
 
@@ -358,3 +366,59 @@ def sharing_decision_entered_in_error(
         detail={"reason": locked.error_reason},
     )
     return locked
+
+
+@transaction.atomic
+def record_information_request(
+    *, request: HttpRequest, by: User, child: Child, values: dict[str, Any]
+) -> InformationRequest:
+    """A request for information from another agency or authority and the decision on it:
+    shared (what, with whom) or not shared, with the reason either way."""
+    if not rules.can_record_consent(by, child):
+        raise PermissionDenied(NOT_ALLOWED)
+    texts = {
+        "requested_by": "Enter who asked",
+        "what_requested": "Enter what was asked for",
+        "decided_by": "Enter who decided",
+        "reason": "Enter why",
+    }
+    cleaned = {name: (values.get(name) or "").strip() for name in (*texts, "what_shared")}
+    cleaned["shared_with"] = (values.get("shared_with") or "").strip()
+    errors = {name: message for name, message in texts.items() if not cleaned[name]}
+    outcome = values.get("outcome")
+    if outcome not in RequestOutcome.values:
+        errors["outcome"] = "Select whether the information was shared"
+    if outcome == RequestOutcome.SHARED:
+        if not cleaned["what_shared"]:
+            errors["what_shared"] = "Enter what was shared"
+        if not cleaned["shared_with"]:
+            errors["shared_with"] = "Enter who it was shared with"
+    else:
+        cleaned["what_shared"] = cleaned["shared_with"] = ""
+    received_on, decided_on = values.get("received_on"), values.get("decided_on")
+    if received_on is None:
+        errors["received_on"] = "Enter when the request was received"
+    if decided_on is None:
+        errors["decided_on"] = "Enter when it was decided"
+    _check_not_future(errors, "received_on", received_on, "The date the request was received")
+    _check_not_future(errors, "decided_on", decided_on, "The date of the decision")
+    if received_on and decided_on and decided_on < received_on and "decided_on" not in errors:
+        errors["decided_on"] = "The decision cannot come before the request was received"
+    if errors:
+        raise ValidationError(errors)
+    item = InformationRequest.objects.create(
+        child=child,
+        outcome=outcome,
+        received_on=received_on,
+        decided_on=decided_on,
+        created_by=by,
+        **cleaned,
+    )
+    record(
+        request,
+        Action.CREATE,
+        obj=item,
+        child=child,
+        detail={"information_request": True, "outcome": outcome},
+    )
+    return item

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 
-from consent.models import Decision, Ground, Kind, WithdrawalHow
+from consent.models import Decision, Ground, Kind, RequestOutcome, WithdrawalHow
 from lisa.fields import DateField
 from lisa.forms import helper
 
@@ -219,3 +219,66 @@ class SharingDecisionForm(forms.Form):
         else:
             del self.fields["refusal"]
         self.helper = helper(*layout, submit="Record the decision")
+
+
+class InformationRequestForm(forms.Form):
+    requested_by = forms.CharField(
+        max_length=200,
+        label="Who asked?",
+        help_text="The agency or authority, and the person",
+        error_messages={"required": "Enter who asked"},
+    )
+    received_on = DateField(label="When was the request received?", not_future=True)
+    what_requested = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        label="What did they ask for?",
+        error_messages={"required": "Enter what was asked for"},
+    )
+    outcome = forms.ChoiceField(
+        choices=RequestOutcome.choices,
+        widget=forms.RadioSelect,
+        label="Was the information shared?",
+        help_text="Sharing is a duty unless it would be more detrimental to the child than not "
+        "sharing (Children Act 2004, section 16LA).",
+        error_messages={"required": "Select whether the information was shared"},
+    )
+    what_shared = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+        label="If shared: what was shared?",
+    )
+    shared_with = forms.CharField(
+        max_length=200, required=False, label="If shared: who was it shared with?"
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        label="Why?",
+        help_text="If not shared: how sharing would be more detrimental to the child than not "
+        "sharing.",
+        error_messages={"required": "Enter why"},
+    )
+    decided_by = forms.CharField(
+        max_length=200,
+        label="Who decided?",
+        help_text="Name and role",
+        error_messages={"required": "Enter who decided"},
+    )
+    decided_on = DateField(label="When was it decided?", not_future=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field.text("requested_by"),
+            Field("received_on", legend_size=Size.SMALL),
+            Field.textarea("what_requested"),
+            Field.radios("outcome", legend_size=Size.SMALL),
+            Field.textarea("what_shared"),
+            Field.text("shared_with"),
+            Field.textarea("reason"),
+            Field.text("decided_by"),
+            Field("decided_on", legend_size=Size.SMALL),
+            submit="Record the request and decision",
+        )

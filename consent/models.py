@@ -211,3 +211,53 @@ class SharingDecision(Versioned, models.Model):
 
     def __str__(self) -> str:
         return f"Decision to share without consent about {self.child} ({self.decided_on})"
+
+
+class RequestOutcome(models.TextChoices):
+    SHARED = "shared", "Shared"
+    NOT_SHARED = "not_shared", "Not shared"
+
+
+class InformationRequest(models.Model):
+    """A request for information about the child from another agency or authority, and the
+    decision on it. Sharing is a duty unless disclosure "would be more detrimental to the child
+    than not disclosing" (Children Act 2004 s.16LA): the reasons are recorded either way."""
+
+    child = models.ForeignKey(
+        "children.Child", on_delete=models.PROTECT, related_name="information_requests"
+    )
+    requested_by = models.CharField("who asked", max_length=200)
+    received_on = models.DateField("when the request was received")
+    what_requested = models.TextField("what was asked for", max_length=5000)
+    outcome = models.CharField(max_length=12, choices=RequestOutcome.choices)
+    what_shared = models.TextField("what was shared", max_length=5000, blank=True)
+    shared_with = models.CharField("shared with", max_length=200, blank=True)
+    reason = models.TextField("why", max_length=5000)
+    decided_by = models.CharField("who decided", max_length=200)
+    decided_on = models.DateField("when it was decided")
+    entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-decided_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_known("outcome", RequestOutcome), name="information_request_outcome"
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="shared") | (~Q(what_shared="") & ~Q(shared_with="")),
+                name="information_request_shared_says_what",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="information_request_has_reason"),
+            models.CheckConstraint(
+                condition=Q(decided_on__gte=models.F("received_on")),
+                name="information_request_decided_after_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request from {self.requested_by} on {self.received_on:%-d %B %Y}"

@@ -34,6 +34,11 @@ urlpatterns = [
     path("blank/<str:kind>/", views.print_blank, name="print-blank"),
     path("child/<int:pk>/sharing/new/", views.record_sharing_decision, name="record-sharing"),
     path(
+        "child/<int:pk>/requests/new/",
+        views.record_information_request,
+        name="record-request",
+    ),
+    path(
         "child/<int:pk>/sharing/<int:item_pk>/entered-in-error/",
         views.sharing_decision_error,
         name="sharing-error",

@@ -20,13 +20,14 @@ from consent import actions, printing, rules, uploads
 from consent.forms import (
     AgreementForm,
     CopiesForm,
+    InformationRequestForm,
     ScanForm,
     SharingDecisionForm,
     WithdrawalForm,
 )
-from consent.models import Agreement, Decision, Kind, SharingDecision
+from consent.models import Agreement, Decision, InformationRequest, Kind, SharingDecision
 from lisa.access import deny, role_required
-from lisa.forms import ReasonForm, apply_errors
+from lisa.forms import ReasonForm, apply_errors, submit
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.pdf import pdf_response
 from lisa.versioning import show_conflict
@@ -74,6 +75,7 @@ def child_consent(request: HttpRequest, pk: int) -> HttpResponse:
     decisions = list(
         SharingDecision.objects.filter(child=child).select_related("refusal", "created_by")
     )
+    requests = list(InformationRequest.objects.filter(child=child))
     access = access_for(request, child)
     for agreement in agreements:
         agreement.author_label = access.author(agreement.professional, agreement.agency)
@@ -87,6 +89,7 @@ def child_consent(request: HttpRequest, pk: int) -> HttpResponse:
             "position": rules.consent_position(child),
             "agreements": agreements,
             "decisions": decisions,
+            "requests": requests,
             "can_record": rules.can_record_consent(request.user, child),
             "slugs": SLUGS,
         },
@@ -462,5 +465,35 @@ def sharing_decision_error(request: HttpRequest, pk: int, item_pk: int) -> HttpR
             "child": child,
             "title": "Mark the decision to share without consent as entered in error",
             "intro": "The entry stays in the record's history, marked as wrong, with your reason.",
+        },
+    )
+
+
+@role_required(*CHILD_ROLES)
+def record_information_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Those with a legitimate relationship to the child."""
+    child = child_for_user(request, pk, "edit", audit=False)
+    form = InformationRequestForm(request.POST or None)
+    saved = submit(
+        request,
+        form,
+        lambda data: actions.record_information_request(
+            request=request, by=request.user, child=child, values=data
+        ),
+        done="The request for information and the decision on it have been recorded.",
+        to=f"/consent/child/{child.pk}/",
+    )
+    if saved is not None:
+        return saved
+    audit_view(request, child, "request for information form")
+    return render(
+        request,
+        "consent/simple_form.html",
+        {
+            "form": form,
+            "child": child,
+            "title": "Record a request for information",
+            "intro": "A request from another agency or authority for information about the "
+            "child, and the decision on it. Record the reasons whether or not you share.",
         },
     )

@@ -97,6 +97,7 @@ consent:scan-download       login 403      200      200     403      200     403
 consent:print-form          login 403      200      200     403      200     403    403     403
 consent:print-blank         login 200      200      200     200      200     403    403     403
 consent:record-sharing      login 403      200      200     403      200     403    403     403
+consent:record-request      login 403      200      200     403      200     403    403     403
 consent:sharing-error       login 403      200      200     403      200     403    403     403
 directory:service           login 200      200      200     200      200     200    200     200
 directory:public-service    200   200      200      200     200      200     200    200     200
@@ -194,6 +195,7 @@ KWARGS: dict[str, dict[str, str]] = {
     "consent:print-form": {**CHILD, "kind": "consent_kind"},
     "consent:print-blank": {"kind": "consent_kind"},
     "consent:record-sharing": CHILD,
+    "consent:record-request": CHILD,
     "consent:sharing-error": {**CHILD, "item_pk": "sharing"},
     "directory:service": {"pk": "service"},
     "directory:public-service": {"pk": "service"},
