@@ -8,7 +8,6 @@ counts out, filling in the months with nothing in them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -164,22 +163,6 @@ def in_area(area: str, prefix: str = "") -> Q:
     if area in WARDS:
         return not_shielded & _starts_with_any(prefix, ward_sectors()[area])
     return not_shielded & Q(**{f"{prefix}postcode_district": area})
-
-
-def by_month(scope: Scope, counts: dict[dt.date, list]) -> list[Row]:
-    """One row per month of the trend, zero where nothing was counted."""
-    rows = []
-    for month in scope.months():
-        values = counts.get(month)
-        rows.append(Row(month.strftime("%b %Y"), list(values) if values else [0]))
-    return rows
-
-
-def fill_months(scope: Scope, counts: dict[dt.date, list], width: int) -> list[Row]:
-    rows = []
-    for month in scope.months():
-        rows.append(Row(month.strftime("%b %Y"), list(counts.get(month, [0] * width))))
-    return rows
 
 
 def small_numbers(scope: Scope, rows: list[Row], count_index: int = 0) -> list[Row]:

@@ -3,7 +3,7 @@ re-opened and entered in error. Concerns entered in error count nowhere else."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from concerns.models import Concern, ConcernChange, ConcernOutcome, Level
 from figures.base import Figure, Row, area_of, figure, in_area, month_of
@@ -162,7 +162,7 @@ def reopened_and_in_error(scope: Scope) -> Figure:
     in_error = (
         scoped(Concern.objects.filter(entered_in_error=True), scope)
         .filter(date__gte=scope.start, date__lte=scope.end)
-        .aggregate(n=Count("pk", filter=Q(entered_in_error=True)))["n"]
+        .count()
     )
     return Figure(
         "reopened-and-in-error",

@@ -71,11 +71,6 @@ def section(request: HttpRequest, section: str = "concerns") -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @role_required(Role.CENTRAL_TEAM, Role.DESIGNATED_OFFICER)
 def figure_csv(request: HttpRequest, section: str, key: str) -> HttpResponse:
     """Central team: everything. Designated officers: their own agency's work. The rows are the

@@ -212,7 +212,6 @@ def test_a_designated_officer_sees_small_counts_of_others_withheld_and_no_sensit
 
 def test_access_figures(world, amara, morgan, priya, this_month, client_for):
     from audit.models import Alert, AlertKind
-    from tests.concerns.conftest import make_concern  # noqa: F401
 
     child = world["children"]["rushey"]
     Alert.objects.create(kind=AlertKind.BREAK_GLASS, child=child, user=amara, reason="x")
