@@ -129,6 +129,7 @@ class Names:
             if child_of is not None:
                 child_ids |= {child_of(record) for record in found.values()} - {None}
         self.children = _children(child_ids, viewer)
+        self.removed = _removed(child_ids - set(self.children))
 
     # --- what the reader may see ---------------------------------------------------------------
 
@@ -136,7 +137,10 @@ class Names:
         """L1234567K Ivy Smith."""
         child = self.children.get(child_id)
         if child is None:
-            return "a child no longer on LISA" if child_id is not None else ""
+            if child_id is None:
+                return ""
+            removed = self.removed.get(child_id)
+            return f"removed record {removed}" if removed else "a child no longer on LISA"
         return f"{child.lisa_ref} {child.forenames} {child.surname}"
 
     def full(self, child_id: int | None) -> bool:
@@ -287,6 +291,16 @@ def _children(ids: set[int], viewer: User) -> dict:
     else:
         full = Value(False)
     return {child.pk: child for child in found.annotate(full=full)}
+
+
+def _removed(ids: set[int]) -> dict[int, str]:
+    """The references of removed records (their tombstones), by the child's old number: one
+    query, only when some child is no longer on LISA."""
+    from children.models import RemovedRecord
+
+    if not ids:
+        return {}
+    return dict(RemovedRecord.objects.filter(child_id__in=ids).values_list("child_id", "lisa_ref"))
 
 
 def _figures(name: str) -> str:

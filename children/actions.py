@@ -112,6 +112,19 @@ def _full_clean(child: Child) -> None:
         raise
 
 
+def _checked_save(child: Child) -> None:
+    """Validate and save ``child``; a clash with another record's NHS number or UPN (found by
+    the database) is said as a form error, not an IntegrityError."""
+    _full_clean(child)
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            "Another child on LISA has this NHS number or Unique Pupil Number."
+        ) from error
+
+
 @transaction.atomic
 def create_child(
     *,
@@ -128,14 +141,7 @@ def create_child(
     values.pop("status", None)
     check_date_of_birth(values.get("date_of_birth"))
     child = Child(**{k: v for k, v in values.items() if k in CHILD_FIELDS}, created_by=by)
-    _full_clean(child)
-    try:
-        with transaction.atomic():
-            child.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            "Another child on LISA has this NHS number or Unique Pupil Number."
-        ) from error
+    _checked_save(child)
     detail: dict[str, Any] = {"lisa_ref": child.lisa_ref}
     if matches_shown:
         detail["none_of_these"] = [
@@ -175,14 +181,9 @@ def update_child(
         return locked
     if "date_of_birth" in changed:
         check_date_of_birth(locked.date_of_birth)
-    _full_clean(locked)
-    try:
-        with transaction.atomic():
-            locked.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            "Another child on LISA has this NHS number or Unique Pupil Number."
-        ) from error
+    if "status" in changed:
+        locked.status_changed_at = timezone.now()
+    _checked_save(locked)
     closing = locked.status in (ChildStatus.CLOSED, ChildStatus.ARCHIVED) and "status" in changed
     if closing:
         # "It ends when … the case closes": every agency's involvement ends, so only the lead
@@ -196,6 +197,7 @@ def update_child(
             )
         from messaging.notifications import notify
 
+        _cancel_school_changes(locked, reason=f"case {locked.get_status_display().lower()}")
         told = _end_all_involvements(locked, by, f"Case {locked.get_status_display().lower()}")
         notify(told, kind="case_closed", path=reverse("children:card", args=[locked.pk]))
     # The trail says which fields changed; the values are in the field history.
@@ -691,6 +693,7 @@ def merge_children(
     other.merged_into = keep
     other.merged_at = now
     other.status = ChildStatus.ARCHIVED
+    other.status_changed_at = now
     other.save()
     # What the kept record lacks, it takes from the merged one.
     taken = []
@@ -896,6 +899,23 @@ def change_school(
     return change
 
 
+def _cancel_school_changes(child: Child, *, reason: str) -> None:
+    """A change of school still waiting is cancelled when the family moves away or the record
+    closes (else the new school would become involved with a child no longer here)."""
+    for waiting in SchoolChange.objects.select_for_update().filter(
+        child=child, status=SchoolChangeStatus.SCHEDULED
+    ):
+        waiting.status = SchoolChangeStatus.CANCELLED
+        waiting.save(update_fields=["status"])
+        record(
+            None,
+            Action.UPDATE,
+            obj=waiting,
+            child=child,
+            detail={"school_change_cancelled": True, "reason": reason},
+        )
+
+
 @transaction.atomic
 def apply_school_change(*, request: HttpRequest | None, change: SchoolChange) -> SchoolChange:
     """Make a change of school: the child's school changes; the new school's nominated
@@ -907,6 +927,11 @@ def apply_school_change(*, request: HttpRequest | None, change: SchoolChange) ->
     if locked.status != SchoolChangeStatus.SCHEDULED:
         return locked
     child = Child.objects.select_for_update().get(pk=locked.child_id)
+    if child.status != ChildStatus.ACTIVE or child.archived_at is not None:
+        # The family moved away or the record closed since: nobody new becomes involved.
+        _cancel_school_changes(child, reason=f"record {child.get_status_display().lower()}")
+        locked.refresh_from_db()
+        return locked
     by = locked.requested_by
     now = timezone.now()
     child.school = locked.new_school[:200]
@@ -1037,7 +1062,9 @@ def move_out(
     if errors:
         raise ValidationError(errors)
     before = {"status": locked.status}
+    _cancel_school_changes(locked, reason="moved out of the area")
     locked.status = ChildStatus.MOVED_OUT
+    locked.status_changed_at = timezone.now()
     if address and any(value.strip() for value in address.values()):
         for field_name in ("address_line_1", "address_line_2", "town", "postcode"):
             setattr(locked, field_name, (address.get(field_name) or "").strip())
@@ -1175,3 +1202,377 @@ def produce_transfer_summary(
         detail={"transfer_summary": True, "for": summary.for_authority, "basis": basis["kind"]},
     )
     return summary
+
+
+# --- importing a transfer summary received from another authority -------------------------------
+
+# How long an uploaded summary waits for its importer to choose the record it goes into.
+PENDING_IMPORT_LIFETIME = dt.timedelta(hours=24)
+
+
+def may_import_into(access) -> bool:
+    """Importing a summary into a record already on LISA changes that record: those who may
+    change it (involved practitioners, their agency's designated officer, the central team)."""
+    return access.edit
+
+
+@transaction.atomic
+def hold_import(
+    *,
+    request: HttpRequest,
+    by: User,
+    document: dict,
+    from_authority: str,
+    child: Child | None = None,
+):
+    """Keep a summary, found valid, while the person who uploaded it chooses the record it
+    goes into (anyone who may add a child may upload one). ``child`` is the record the import
+    was started from, kept only if the person may change it. Uploads older than a day, never
+    imported, are removed: they were never part of a record."""
+    import secrets
+
+    from children import importing
+    from children.models import PendingImport
+
+    if not rules.works_with_children(by):
+        raise PermissionDenied("You may not add children to LISA.")
+    problems = importing.check(document)
+    if problems:
+        raise importing.refuse(problems)
+    if not from_authority.strip():
+        raise ValidationError({"from_authority": "Enter which authority sent the summary"})
+    PendingImport.objects.filter(uploaded_at__lt=timezone.now() - PENDING_IMPORT_LIFETIME).delete()
+    if child is not None and not rules.can_edit(by, child):
+        child = None
+    pending = PendingImport.objects.create(
+        token=secrets.token_urlsafe(24),
+        uploaded_by=by,
+        from_authority=from_authority.strip(),
+        content=document,
+        child=child,
+    )
+    record(
+        request,
+        Action.CREATE,
+        obj=pending,
+        detail={"transfer_summary_upload": True, "from": pending.from_authority},
+    )
+    return pending
+
+
+def note_import_checked(pending) -> bool:
+    """True the first time the duplicate check for an upload is shown (it is audited once, not
+    on every reload of the page)."""
+    from children.models import PendingImport
+
+    return bool(PendingImport.objects.filter(pk=pending.pk, checked=False).update(checked=True))
+
+
+@transaction.atomic
+def discard_import(*, request: HttpRequest, by: User, pending) -> None:
+    """The person who uploaded a summary cancels the import: the upload is removed."""
+    from children.models import PendingImport
+
+    removed, _ = PendingImport.objects.filter(pk=pending.pk, uploaded_by=by).delete()
+    if removed:
+        record(
+            request,
+            Action.UPDATE,
+            object_type="children.pendingimport",
+            object_id=pending.pk,
+            detail={"transfer_summary_upload": True, "cancelled": True},
+        )
+
+
+@transaction.atomic
+def import_transfer_summary(
+    *,
+    request: HttpRequest,
+    by: User,
+    pending,
+    into: Child | None = None,
+    version: str | None = None,
+    matches_shown: list[Child] | None = None,
+):
+    """Import an uploaded summary in one transaction, and keep it whole as a received summary.
+
+    Into a new record (``into`` None; anyone who may add a child): the child is added by
+    :func:`create_child` (the likely matches the person set aside audited with it) with the
+    summary's identifiers, names, date of birth, address (shielded if the summary says so) and
+    details, and its people with parental responsibility.
+
+    Into ``into`` (those who may change it): what the record lacks is filled in, what it holds
+    is kept and each difference listed (:func:`children.importing.compare`), and the people
+    with parental responsibility not already on it are added. ``version`` is the record's
+    version when the person saw what the import would do: refused if it changed since.
+
+    The upload is used up: importing it twice is refused."""
+    from children import importing
+    from children.models import PendingImport, ReceivedSummary
+    from lisa.versioning import check_version
+
+    held = PendingImport.objects.select_for_update().filter(pk=pending.pk, uploaded_by=by).first()
+    if held is None:
+        raise ValidationError(
+            "This summary has already been imported or cancelled. Upload it again if it is "
+            "still needed."
+        )
+    document = held.content
+    problems = importing.check(document)
+    if problems:
+        raise importing.refuse(problems)
+    if into is None:
+        values = importing.child_values(document)
+        child = create_child(request=request, by=by, values=values, matches_shown=matches_shown)
+        plan = importing.Plan(fill=values, parents=importing.parent_values(document))
+    else:
+        child = Child.objects.select_for_update().get(pk=into.pk)
+        access = rules.access(by, child)
+        if not may_import_into(access):
+            raise PermissionDenied("You may not change this child's record.")
+        check_version(child, version)
+        plan = importing.compare(child, document, access)
+        for name, value in plan.fill.items():
+            setattr(child, name, value)
+        if plan.fill:
+            _checked_save(child)
+    received = ReceivedSummary.objects.create(
+        child=child,
+        from_authority=held.from_authority,
+        content=document,
+        imported_by=by,
+        created_record=into is None,
+        conflicts=[conflict.as_dict() for conflict in plan.conflicts],
+    )
+    for values in plan.parents:
+        parent = ParentalResponsibility(
+            child=child, created_by=by, **{k: values.get(k) or "" for k in PARENT_FIELDS}
+        )
+        parent.full_clean()
+        parent.save()
+        record(
+            request,
+            Action.CREATE,
+            obj=parent,
+            child=child,
+            detail={"relationship": parent.relationship, "received_summary": received.pk},
+        )
+    if into is not None:
+        # The trail names the fields; the values are in the field history.
+        record(
+            request,
+            Action.UPDATE,
+            obj=child,
+            child=child,
+            detail={
+                "received_summary": received.pk,
+                "changed": sorted(plan.fill),
+                "kept": sorted({conflict.field for conflict in plan.conflicts}),
+                "parents_added": len(plan.parents),
+            },
+        )
+    record(
+        request,
+        Action.CREATE,
+        obj=received,
+        child=child,
+        detail={
+            "received_summary": True,
+            "from": received.from_authority,
+            "new_record": into is None,
+            "parents_added": len(plan.parents),
+        },
+    )
+    held.delete()
+    return received
+
+
+# --- retention (children/retention.py has the schedule) ----------------------------------------
+
+ARCHIVED_REASON = "Record archived"
+
+
+def archive_records(*, ids: list[int], schedule, today: dt.date) -> list[str]:
+    """Archive the records ``ids`` (due, not held: the caller chose them) in one transaction:
+    each is marked with the rule applied, its involvements, lead appointment and break-glass
+    grants end (so it leaves the search and every home page), and one audit event per child is
+    written in one INSERT. Returns the references archived."""
+    from audit.models import AuditEvent
+    from audit.services import _event
+    from children.retention import held_q
+    from meetings.models import LeadAppointment
+
+    now = timezone.now()
+    with transaction.atomic():
+        children = list(
+            Child.objects.select_for_update()
+            .filter(pk__in=ids, archived_at__isnull=True)
+            .exclude(held_q())
+            .order_by("pk")
+        )
+        due = [child for child in children if schedule.archive_on(child)[0] <= today]
+        for child in due:
+            child.archived_at = now
+            child.archive_rule = schedule.archive_on(child)[1]
+        Child.objects.bulk_update(due, ["archived_at", "archive_rule"])
+        chosen = [child.pk for child in due]
+        Involvement.objects.filter(
+            child_id__in=chosen, ended_at__isnull=True, entered_in_error=False
+        ).update(ended_at=now, end_reason=ARCHIVED_REASON, lead_professional=False)
+        LeadAppointment.objects.filter(child_id__in=chosen, ended_at__isnull=True).update(
+            ended_at=now
+        )
+        BreakGlass.objects.current().filter(child_id__in=chosen).update(expires_at=now)
+        AuditEvent.objects.bulk_create(
+            [
+                _event(
+                    None,
+                    Action.UPDATE,
+                    obj=child,
+                    child=child,
+                    detail={"archived": True, "rule": child.archive_rule},
+                )
+                for child in due
+            ]
+        )
+    return [child.lisa_ref for child in due]
+
+
+def _check_retention_reason(reason: str, field_name: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field_name: "Enter the reason"})
+    return reason
+
+
+@transaction.atomic
+def restore_record(*, request: HttpRequest, by: User, child: Child, reason: str) -> Child:
+    """The central team brings an archived record back, with a reason: it returns to the search
+    (nobody is involved until someone is added), and is not archived again until the period
+    after a restore has passed."""
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if not rules.access(by, locked).restore:
+        raise PermissionDenied("Only the central team may restore an archived record.")
+    reason = _check_retention_reason(reason)
+    if locked.archived_at is None:
+        raise ValidationError({"reason": "The record is not archived"})
+    archived = {"archived_at": locked.archived_at.isoformat(), "rule": locked.archive_rule}
+    locked.archived_at = None
+    locked.archive_rule = ""
+    locked.restored_at = timezone.now()
+    locked.save(update_fields=["archived_at", "archive_rule", "restored_at", "updated_at"])
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        child=locked,
+        detail={"restored": True, "reason": reason, "was": archived},
+    )
+    return locked
+
+
+@transaction.atomic
+def place_legal_hold(*, request: HttpRequest, by: User, child: Child, reason: str):
+    """A legal hold (a child protection investigation, litigation) stops the record being
+    archived or removed until it is lifted."""
+    from children.models import LegalHold
+
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if not rules.access(by, locked).hold:
+        raise PermissionDenied("Only the central team may place a legal hold.")
+    reason = _check_retention_reason(reason)
+    if LegalHold.objects.filter(child=locked, lifted_at__isnull=True).exists():
+        raise ValidationError({"reason": "The record is already under a legal hold"})
+    hold = LegalHold.objects.create(child=locked, reason=reason, set_by=by)
+    record(request, Action.CREATE, obj=hold, child=locked, detail={"legal_hold": True})
+    return hold
+
+
+@transaction.atomic
+def lift_legal_hold(*, request: HttpRequest, by: User, child: Child, reason: str):
+    from children.models import LegalHold
+
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    if not rules.access(by, locked).hold:
+        raise PermissionDenied("Only the central team may lift a legal hold.")
+    reason = _check_retention_reason(reason)
+    hold = (
+        LegalHold.objects.select_for_update().filter(child=locked, lifted_at__isnull=True).first()
+    )
+    if hold is None:
+        raise ValidationError({"reason": "The record is not under a legal hold"})
+    hold.lifted_at = timezone.now()
+    hold.lifted_by = by
+    hold.lift_reason = reason
+    hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    record(request, Action.UPDATE, obj=hold, child=locked, detail={"legal_hold_lifted": True})
+    return hold
+
+
+def files_of(child: Child) -> int:
+    """How many stored files (scans of signed forms) removing ``child`` would delete."""
+    from consent.models import Agreement
+
+    return Agreement.objects.filter(child__in=_with_merged(child)).exclude(scan_name="").count()
+
+
+def _with_merged(child: Child) -> list[Child]:
+    """The record and every record merged into it (their shells go with it)."""
+    found = [child]
+    frontier = [child.pk]
+    while frontier:
+        merged = list(Child.objects.filter(merged_into_id__in=frontier))
+        found += merged
+        frontier = [other.pk for other in merged]
+    return found
+
+
+def remove_record(*, child: Child, schedule, today: dt.date):
+    """Remove an archived record at the end of its retention period: everything about the
+    child (and any record merged into it) is deleted in one transaction, files after it
+    commits, and a tombstone per record is left for the audit trail. Refused while a legal hold
+    stands or before the removal day."""
+    from auditlog.context import disable_auditlog
+
+    from children import removal
+    from children.models import LegalHold, RemovedRecord
+
+    with transaction.atomic():
+        locked = Child.objects.select_for_update().get(pk=child.pk)
+        if LegalHold.objects.filter(child=locked, lifted_at__isnull=True).exists():
+            raise ValidationError("The record is under a legal hold")
+        due = schedule.remove_on(locked)
+        if due is None or due > today:
+            raise ValidationError("The record is not due to be removed")
+        records = _with_merged(locked)
+        # The field history must not take a copy of what is being removed.
+        with disable_auditlog():
+            files = removal.remove_children(records)
+        rule = (
+            f"removed {schedule.remove_after_years} years after it was archived "
+            f"({locked.archive_rule})"
+        )
+        tombstones = RemovedRecord.objects.bulk_create(
+            [
+                RemovedRecord(
+                    child_id=gone.pk,
+                    lisa_ref=gone.lisa_ref,
+                    created_on=timezone.localdate(gone.created_at),
+                    archived_on=timezone.localdate(locked.archived_at),
+                    rule=rule,
+                    files_removed=len(files) if gone.pk == locked.pk else 0,
+                )
+                for gone in records
+            ]
+        )
+        for gone in records:
+            record(
+                None,
+                Action.UPDATE,
+                object_type="children.child",
+                object_id=gone.pk,
+                child=gone.pk,
+                detail={"removed": True, "lisa_ref": gone.lisa_ref, "rule": rule},
+            )
+        transaction.on_commit(lambda: removal.delete_files(files))
+    return tombstones[0]

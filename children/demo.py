@@ -391,3 +391,41 @@ def load(stdout) -> None:
         f"Children: {created} added in {households_added} households "
         f"({Child.objects.count()} children in all)."
     )
+    _retention(stdout)
+
+
+# Two records for the central team's retention pages: a young person archived at 18, and a
+# child under a legal hold.
+ARCHIVED_REF = "L7000001N"
+
+
+def _retention(stdout) -> None:
+    from children.actions import archive_records
+    from children.models import LegalHold
+    from children.retention import Schedule
+    from lisa.models import User
+
+    morgan = User.objects.filter(username="morgan.ellis").first()
+    if morgan is None or Child.objects.filter(lisa_ref=ARCHIVED_REF).exists():
+        return
+    young_person = Child(
+        lisa_ref=ARCHIVED_REF,
+        forenames="Rowan",
+        surname="Ashby",
+        date_of_birth=dt.date(TODAY.year - 19, 1, 14),
+        gender="male",
+        address_line_1="4 Invented Row",
+        town="London",
+        postcode="SE13 7QA",
+        status="closed",
+    )
+    young_person.save()
+    archive_records(ids=[young_person.pk], schedule=Schedule.from_settings(), today=TODAY)
+    held = Child.objects.filter(archived_at__isnull=True).order_by("date_of_birth", "pk").first()
+    if held is not None and not LegalHold.objects.filter(child=held).exists():
+        LegalHold.objects.create(
+            child=held,
+            reason="Section 47 enquiry SE-2291 (invented): keep until the enquiry closes",
+            set_by=morgan,
+        )
+    stdout.write("Retention: one archived record and one legal hold.")

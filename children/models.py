@@ -101,6 +101,14 @@ class Child(Versioned, models.Model):
     )
     merged_at = models.DateTimeField(null=True, blank=True)
     search_keys = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    # Retention (children/retention.py): when the status last changed (the clock for closed and
+    # moved-out records), when the record was archived and by which rule, and when the central
+    # team last restored it (which starts the clock again).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # A database default too: the benchmarks load children with set-based SQL.
+    archive_rule = models.CharField(max_length=200, blank=True, default="", db_default="")
+    restored_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -112,6 +120,11 @@ class Child(Versioned, models.Model):
         verbose_name_plural = "children"
         indexes = [
             GinIndex(fields=["search_keys"], name="child_search_keys_gin"),
+            models.Index(
+                fields=["archived_at"],
+                condition=Q(archived_at__isnull=False),
+                name="child_archived",
+            ),
             models.Index(fields=["surname", "forenames"], name="child_name"),
         ]
         constraints = [
@@ -157,6 +170,10 @@ class Child(Versioned, models.Model):
             models.CheckConstraint(
                 condition=Q(merged_into__isnull=True) | Q(merged_at__isnull=False),
                 name="child_merge_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(archived_at__isnull=True) | ~Q(archive_rule=""),
+                name="child_archive_has_rule",
             ),
         ]
 
@@ -397,6 +414,7 @@ class BreakGlass(models.Model):
 class SchoolChangeStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     APPLIED = "applied", "Done"
+    CANCELLED = "cancelled", "Cancelled (the family moved away or the record closed)"
 
 
 class SchoolChange(models.Model):
@@ -445,7 +463,7 @@ class SchoolChange(models.Model):
                 name="school_change_status_known",
             ),
             models.CheckConstraint(
-                condition=Q(status="scheduled", applied_at__isnull=True)
+                condition=Q(status__in=["scheduled", "cancelled"], applied_at__isnull=True)
                 | Q(status="applied", applied_at__isnull=False),
                 name="school_change_applied_has_time",
             ),
@@ -534,3 +552,119 @@ class TransferSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Transfer summary of {self.child} for {self.for_authority}"
+
+
+class LegalHold(models.Model):
+    """The central team stops a record being archived or removed (a child protection
+    investigation, litigation) until the hold is lifted."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField(max_length=2000)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="legal_hold_has_reason"),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lifted_by__isnull=True, lift_reason="")
+                | (Q(lifted_at__isnull=False, lifted_by__isnull=False) & ~Q(lift_reason="")),
+                name="legal_hold_lifted_with_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(lifted_at__isnull=True), name="one_legal_hold"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Legal hold on {self.child.lisa_ref}"
+
+
+class RemovedRecord(models.Model):
+    """What is left when a record is removed at the end of its retention period: enough for the
+    audit trail (which keeps the child's number) to say "removed record L…", and nothing that
+    identifies the child."""
+
+    child_id = models.BigIntegerField(unique=True)
+    lisa_ref = models.CharField("LISA reference", max_length=9, unique=True)
+    created_on = models.DateField()
+    archived_on = models.DateField()
+    removed_at = models.DateTimeField(default=timezone.now)
+    rule = models.CharField(max_length=200)
+    files_removed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-removed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"removed record {self.lisa_ref}"
+
+
+class ReceivedSummary(models.Model):
+    """A transfer summary another authority sent (or LISA's own, when the child comes back),
+    imported into a record: kept whole, exactly as received, with who imported it and what
+    differed from the record at the time (LISA's values were kept)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="received_summaries")
+    from_authority = models.CharField("from", max_length=200)
+    content = models.JSONField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    created_record = models.BooleanField(
+        default=False, help_text="The import added the child to LISA (rather than to a record)"
+    )
+    # Each difference between the summary and the record when it was imported, as
+    # {"field", "label", "lisa", "summary", "address"}: LISA's value was kept.
+    conflicts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        verbose_name = "received transfer summary"
+        verbose_name_plural = "received transfer summaries"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_authority=""), name="received_summary_has_sender"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer summary from {self.from_authority} for {self.child}"
+
+
+class PendingImport(models.Model):
+    """A transfer summary uploaded and found valid, waiting while its importer chooses the
+    record it goes into. Kept here, not in an address or a form, so no personal data travels in
+    a URL between the steps; it is removed once imported or cancelled, and after a day."""
+
+    token = models.CharField(max_length=64, unique=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    from_authority = models.CharField("from", max_length=200)
+    content = models.JSONField()
+    # The record the importer started from (its record page links to the import), if any.
+    child = models.ForeignKey(
+        Child, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Whether the duplicate check shown for it has been audited (once, not on every reload).
+    checked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_authority=""), name="pending_import_has_sender"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer summary from {self.from_authority}, uploaded {self.uploaded_at:%Y-%m-%d}"

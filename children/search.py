@@ -78,7 +78,9 @@ class ParsedQuery:
 def _children():
     from children.models import Child
 
-    return Child.objects.filter(merged_into__isnull=True)
+    # Archived records (children/retention.py) leave the search; the central team opens them
+    # from the list of archived records.
+    return Child.objects.filter(merged_into__isnull=True, archived_at__isnull=True)
 
 
 def parse(text: str, date_of_birth: dt.date | None = None, postcode: str = "") -> ParsedQuery:

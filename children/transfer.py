@@ -10,31 +10,24 @@ it was).
 
 from __future__ import annotations
 
-import functools
-import json
 from pathlib import Path
 
 from django.utils import timezone
-from jsonschema import Draft202012Validator, FormatChecker
 
 from children.models import Child, MoveOut
+from lisa import schemas
 from lisa.policy import ChildAccess
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "transfer-summary-1.json"
 
 
-@functools.cache
 def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schemas.load(SCHEMA_PATH)
 
 
 def validate(document: dict) -> list[str]:
     """The schema's complaints about ``document``, as "where: what" lines (none when valid)."""
-    validator = Draft202012Validator(schema(), format_checker=FormatChecker())
-    return [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
-        for error in sorted(validator.iter_errors(document), key=str)
-    ]
+    return schemas.problems(SCHEMA_PATH, document)
 
 
 def _person(user, access: ChildAccess, role: str = "", lead: bool | None = None) -> dict:

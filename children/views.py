@@ -275,6 +275,9 @@ def full_record(request: HttpRequest, pk: int) -> HttpResponse:
             "siblings": can.siblings,
             "parents": list(child.parents.all()),
             "merged_records": list(child.merged_records.only("lisa_ref", "merged_at")),
+            "received": list(
+                child.received_summaries.select_related("imported_by").defer("content")
+            ),
             "history": list(history),
         },
     )

@@ -74,8 +74,16 @@ class ChildAccess:
     # --- facts (each loaded once) --------------------------------------------------------------
 
     @cached_property
+    def archived(self) -> bool:
+        """An archived record (children/retention.py) is out of the search and the home pages,
+        and only the central team may open it (read only, to restore it or answer a request)."""
+        return getattr(self.child, "archived_at", None) is not None
+
+    @cached_property
     def works_with_children(self) -> bool:
-        return works_with_children(self.user)
+        if not works_with_children(self.user):
+            return False
+        return not self.archived or self.user.is_central_team
 
     @cached_property
     def involvements(self) -> list:
@@ -193,8 +201,9 @@ class ChildAccess:
     @cached_property
     def edit(self) -> bool:
         """Changing a child's details, people with parental responsibility and family links:
-        those with a legitimate relationship. Break glass lets a person read, not change."""
-        return self.has_relationship
+        those with a legitimate relationship. Break glass lets a person read, not change; an
+        archived record is read only until the central team restores it."""
+        return self.has_relationship and not self.archived
 
     @cached_property
     def shielded_household(self) -> bool:
@@ -231,24 +240,30 @@ class ChildAccess:
             and self.user.is_practitioner
             and self.user.agency_id is not None
             and not self.is_involved
+            and not self.archived
         )
 
     @cached_property
     def add_involvement(self) -> bool:
         """ "Involvement starts when a practitioner … is added by the lead professional": the
         child's lead professional, or the central team."""
-        return self.works_with_children and (self.user.is_central_team or self.is_lead)
+        return (
+            self.works_with_children
+            and not self.archived
+            and (self.user.is_central_team or self.is_lead)
+        )
 
     @cached_property
     def change_school(self) -> bool:
         """ "Change of school" (by an involved practitioner, the old or new school's designated
         officer, or the central team): a school's designated officer who is not otherwise
         related to the child may only name their own school as the new one (the action checks
-        which school is named)."""
+        which school is named). Only while the child is here: not once the family moved away or
+        the record closed."""
         from lisa.models import AgencyType
 
         user = self.user
-        if not self.works_with_children:
+        if not self.works_with_children or self.archived or self.child.status != "active":
             return False
         if self.has_relationship:
             return True
@@ -268,14 +283,31 @@ class ChildAccess:
         """Any other practitioner (not a directory editor or system administrator) may break
         glass on a child whose record they cannot otherwise open."""
         return bool(
-            self.user.is_authenticated and self.user.is_practitioner and not self.has_relationship
+            self.user.is_authenticated
+            and self.user.is_practitioner
+            and not self.has_relationship
+            and not self.archived
         )
 
     @cached_property
     def close_case(self) -> bool:
         """ "It ends when … the case closes": closing the child's case ends every agency's
         involvement, so only the lead professional or the central team may do it."""
-        return self.works_with_children and (self.user.is_central_team or self.is_lead)
+        return (
+            self.works_with_children
+            and not self.archived
+            and (self.user.is_central_team or self.is_lead)
+        )
+
+    @cached_property
+    def hold(self) -> bool:
+        """A legal hold is placed and lifted by the central team."""
+        return bool(self.user.is_authenticated and self.user.is_central_team)
+
+    @cached_property
+    def restore(self) -> bool:
+        """ "The central team can still open them, and can restore one with a reason."""
+        return bool(self.user.is_authenticated and self.user.is_central_team and self.archived)
 
     # --- sensitive services --------------------------------------------------------------------
 

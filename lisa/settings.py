@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "consent",
     "directory",
     "messaging",
+    "subject_access",
 ]
 
 MIDDLEWARE = [
@@ -332,6 +333,13 @@ LISA_CONTACT_EMAIL = env("LISA_CONTACT_EMAIL", "lisa@example.org")
 LISA_CONTACT_PHONE = env("LISA_CONTACT_PHONE", "020 8314 0000")
 # Days after a child moves out of the area before the involvements end (time to hand over).
 LISA_MOVE_OUT_GRACE_DAYS = int(env("LISA_MOVE_OUT_GRACE_DAYS", "28") or 28)
+# Retention (children/retention.py): archived at this age, or this long after the record was
+# closed or the family moved away, if later; not again until this long after a restore; removed
+# this long after archiving. A legal hold stops both.
+LISA_RETENTION_ARCHIVE_AGE = int(env("LISA_RETENTION_ARCHIVE_AGE", "18") or 18)
+LISA_RETENTION_AFTER_CLOSING_YEARS = int(env("LISA_RETENTION_AFTER_CLOSING_YEARS", "2") or 2)
+LISA_RETENTION_AFTER_RESTORE_YEARS = int(env("LISA_RETENTION_AFTER_RESTORE_YEARS", "1") or 1)
+LISA_RETENTION_REMOVE_AFTER_YEARS = int(env("LISA_RETENTION_REMOVE_AFTER_YEARS", "6") or 6)
 
 LOGGING = {
     "version": 1,

@@ -53,6 +53,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("figures/", include("figures.urls")),
     path("messages/", include("messaging.urls")),
+    path("subject-access/", include("subject_access.urls")),
     path("api/directory/", include("directory.api_urls")),
 ]
 

@@ -165,6 +165,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["recent_refusals"] = list(
             AuditEvent.objects.filter(outcome=Outcome.DENIED).select_related("agency")[:8]
         )
+        from subject_access.home import home_section as subject_access_section
+
+        context.update(subject_access_section(request))
     if user.is_directory_editor:
         from directory.models import Service
 

@@ -696,7 +696,7 @@ def add_progress_note(
     if not text.strip():
         raise ValidationError({"note": "Enter the note"})
     note = ProgressNote.objects.create(action=locked, by=by, text=text.strip())
-    audit_each(request, Action.CREATE, note, locked.children.all(), action=locked.pk)
+    audit_each(request, Action.CREATE, note, locked.children.all(), plan_action=locked.pk)
     return note
 
 

@@ -4,13 +4,14 @@ Everything about the child is made through the real actions, as the people who w
 
     amara     health visitor (Health Visiting): added the child, logged a concern (so she is
               involved), recorded the mother, a parent/carer agreement with a signed scan and a
-              decision to share without consent, linked a sibling, started a conversation
+              decision to share without consent, linked a sibling, imported a transfer
+              summary sent back about the child (and uploaded it again), started a conversation
               about the child with priya, and arranged and chairs a Family Support Meeting
               with a support plan and one action (owned by the mother)
     priya     designated officer of Health Visiting (amara's agency), a participant in the thread
     daniel    teacher (Cedar Rise Primary): a practitioner not involved with the child
     helen     designated officer of Cedar Rise Primary: another agency's designated officer
-    morgan    central team
+    morgan    central team; recorded two subject access requests from the mother (one answered)
     sam       directory editor of "Bumps and Babies" (the service in the matrix)
     riley     directory editor of another service only
     alex      system administrator
@@ -206,6 +207,19 @@ def build_world() -> World:
         for_authority="Kent County Council",
         agreement=agreement,
     )
+    # The summary comes back from Kent: amara imports it into the record, and uploads it again
+    # (waiting for her to choose the record: only she may reach that upload).
+    received = child_actions.import_transfer_summary(
+        request=_request(amara),
+        by=amara,
+        pending=child_actions.hold_import(
+            request=_request(amara), by=amara, document=summary.content, from_authority="Kent"
+        ),
+        into=child,
+    )
+    pending_import = child_actions.hold_import(
+        request=_request(amara), by=amara, document=summary.content, from_authority="Kent"
+    )
     thread = message_actions.start_thread(
         request=_request(amara),
         by=amara,
@@ -272,6 +286,32 @@ def build_world() -> World:
     )
     alert = Alert.objects.get(kind=AlertKind.BREAK_GLASS, user=bea, child=child)
 
+    # The mother asks for everything held about the child: one request still open, and one
+    # answered (its PDF and JSON ready to download).
+    from subject_access import actions as subject_access_actions
+
+    def subject_access_request():
+        return subject_access_actions.record_request(
+            request=_request(morgan),
+            by=morgan,
+            child=child,
+            values={
+                "requester_name": "Henrietta Matrixson",
+                "requester_kind": "parent",
+                "parent": mother,
+                "relationship": "Mother",
+                "received_on": timezone.localdate(),
+                "identity_checked": True,
+                "identity_how": "Passport seen",
+            },
+        )
+
+    open_request = subject_access_request()
+    answered = subject_access_request()
+    answered = subject_access_actions.release(
+        request=_request(morgan), by=morgan, sar=answered, version=answered.version, withheld={}
+    )
+
     # The directory: sam keeps the service in the matrix; riley keeps another.
     dfs = Organisation.objects.create(
         name="Matrix Family Support Network", agency=agencies["voluntary"]
@@ -311,6 +351,8 @@ def build_world() -> World:
         "agreement": agreement.pk,
         "sharing": sharing.pk,
         "transfer_summary": summary.pk,
+        "received_summary": received.pk,
+        "pending_import": pending_import.token,
         "consent_kind": "parent-carer",
         "figure_section": "meetings",
         "figure_key": "attendance",
@@ -323,6 +365,8 @@ def build_world() -> World:
         "thread": thread.pk,
         "message": message.pk,
         "alert": alert.pk,
+        "subject_access_request": open_request.pk,
+        "released_subject_access_request": answered.pk,
         "managed_user": terry.pk,
         "deactivated_user": vera.pk,
         "agency": agencies["health"].pk,

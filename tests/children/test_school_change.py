@@ -265,3 +265,34 @@ def test_a_lead_professional_leaving_with_the_old_school_ends_the_appointment(
     assert appointment.ended_at is not None and appointment.ended_by == amara
     ended = Involvement.objects.get(child=pupil, practitioner=daniel)
     assert ended.lead_professional and ended.ended_at is not None  # the history keeps who led
+
+
+def test_moving_away_cancels_a_waiting_change_and_closes_the_page(
+    pupil, amara, riverside, rowan, client_for
+):
+    """A family that moves out of the area before a change of school takes effect: the change
+    is cancelled, so the new school's practitioner never becomes involved with a child no longer
+    here, and no new change can be recorded."""
+    from children import actions
+    from tests.meetings.conftest import as_request
+
+    on = timezone.localdate() + dt.timedelta(days=40)
+    client = client_for(amara)
+    url = f"/children/{pupil.pk}/change-school/"
+    client.post(url, form(riverside, nominated=rowan, on=on, version=pupil.version))
+    pupil.refresh_from_db()
+    actions.move_out(
+        request=as_request(amara), by=amara, child=pupil, version=pupil.version,
+        moved_on=timezone.localdate(), authority="Kent County Council",
+    )  # fmt: skip
+    change = SchoolChange.objects.get(child=pupil)
+    assert change.status == SchoolChangeStatus.CANCELLED
+    assert AuditEvent.objects.filter(
+        child_id=pupil.pk, detail__school_change_cancelled=True
+    ).exists()
+    with time_machine.travel(dt.datetime.combine(on, dt.time(6, 0)), tick=False):
+        out = io.StringIO()
+        call_command("apply_scheduled_transitions", stdout=out)
+    assert "made: 0" in out.getvalue()
+    assert not Involvement.objects.filter(child=pupil, practitioner=rowan).exists()
+    assert client.get(url).status_code == 403

@@ -120,11 +120,29 @@ def _build_world() -> World:
         for_authority="Kent County Council",
         decision=sharing,
     )
+    # The summary comes back: imported into the record, and uploaded again (Amara's, waiting).
+    from children.actions import hold_import, import_transfer_summary
+
+    received = import_transfer_summary(
+        request=as_request(amara),
+        by=amara,
+        pending=hold_import(
+            request=as_request(amara), by=amara, document=summary.content, from_authority="Kent"
+        ),
+        into=child,
+    )
+    pending = hold_import(
+        request=as_request(amara), by=amara, document=summary.content, from_authority="Kent"
+    )
     kwargs = {
         "set-password": {"uidb64": urlsafe_base64_encode(force_bytes(other.pk)), "token": token},
         "children:by-ref": {"ref": child.lisa_ref},
         "children:transfer-summary-json": {"pk": child.pk, "item_pk": summary.pk},
         "children:transfer-summary-pdf": {"pk": child.pk, "item_pk": summary.pk},
+        "children:import-review": {"token": pending.token},
+        "children:import-new": {"token": pending.token},
+        "children:import-into": {"token": pending.token, "pk": child.pk},
+        "children:received-summary": {"pk": child.pk, "item_pk": received.pk},
         "children:end-involvement": {"pk": child.pk, "item_pk": involvement.pk},
         "children:involvement-error": {"pk": child.pk, "item_pk": involvement.pk},
         "children:edit-parent": {"pk": child.pk, "item_pk": parent.pk},
@@ -174,6 +192,12 @@ def _build_world() -> World:
     }
     kwargs["figures:section"] = {"section": "concerns"}
     kwargs["figures:csv"] = {"section": "concerns", "key": "concerns-by-level"}
+    open_request, answered = _subject_access(people["morgan"], child, parent)
+    kwargs["subject_access:child"] = {"pk": child.pk}
+    for name in ("detail", "edit"):
+        kwargs[f"subject_access:{name}"] = {"pk": open_request.pk}
+    for name in ("pdf", "json"):
+        kwargs[f"subject_access:{name}"] = {"pk": answered.pk}
     assert Agency.objects.exists()
     return World(people=people, kwargs=kwargs)
 
@@ -192,6 +216,33 @@ def _meeting(amara, child, parent, concern):
     plan_action = add_action(plan, amara, amara)
     meeting.refresh_from_db()
     return meeting, plan, plan_action
+
+
+def _subject_access(morgan, child, parent):
+    """Two subject access requests about the child from a parent: one open (so the review and
+    release form take input), one answered."""
+    from django.utils import timezone
+
+    from subject_access import actions
+    from tests.meetings.conftest import as_request
+
+    values = {
+        "requester_name": parent.name,
+        "requester_kind": "parent",
+        "parent": parent,
+        "relationship": parent.relationship,
+        "received_on": timezone.localdate(),
+        "identity_checked": True,
+        "identity_how": "Passport seen",
+    }
+    made = [
+        actions.record_request(request=as_request(morgan), by=morgan, child=child, values=values)
+        for _ in range(2)
+    ]
+    answered = actions.release(
+        request=as_request(morgan), by=morgan, sar=made[1], version=made[1].version, withheld={}
+    )
+    return made[0], answered
 
 
 @pytest.fixture(scope="module")

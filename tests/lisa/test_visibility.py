@@ -121,6 +121,9 @@ INVOLVEMENTS = {
 PARENTS = {"mother-of-imogen": "imogen", "mother-of-tobias": "tobias", "mother-of-rosa": "rosa"}
 AGREEMENTS = {"parent-refusal": "imogen", "young-person-refusal": "imogen"}
 DECISIONS = {"sharing-decision": "imogen"}
+# A transfer summary of Imogen's, sent back and imported: it holds her shielded address, her
+# mother's, and Brook's practitioner with the action she owns.
+RECEIVED = {"imogen-received": "imogen"}
 CONCERNS = ("brook-concern", "amara-concern", "daniel-concern")
 THREADS = ("amara-thread", "brook-thread")
 MESSAGES = {"amara-thread-first": "amara-thread", "brook-thread-first": "brook-thread"}
@@ -155,6 +158,12 @@ UNRELATED = {
 UNRELATED_NAMESPACES = ("directory:", "oruk:")
 # Routes that this household fills with no record (kept for routes added later).
 NOT_IN_THIS_HOUSEHOLD: set[str] = {
+    # An upload waiting to be imported is its uploader's alone (anyone else gets 404), so it
+    # cannot be walked for every persona: tests/children/test_import.py checks that its pages
+    # show no shielded address to the uploader who may not see it.
+    "children:import-review",
+    "children:import-new",
+    "children:import-into",
     # Only the producer's own access decides a summary's content (tests/children/
     # test_transfer_summary.py checks shielding and sensitive services in it); here the page
     # that produces one is walked for every persona.
@@ -211,6 +220,9 @@ OBJECT_ROUTES = {
     "meetings:action-error": ("brook-action",),
     "meetings:sent-record": ("imogen-record",),
     "meetings:sent-record-pdf": ("imogen-record",),
+    # The central team's subject access pages (a request from Imogen's mother): nobody else's.
+    "subject_access:child": CHILDREN,
+    **{f"subject_access:{name}": ("imogen-sar",) for name in ("detail", "edit", "pdf", "json")},
 }
 
 
@@ -335,6 +347,8 @@ def fillings(name: str, route: str) -> list[tuple[str, ...]] | None:
             items = PARENTS
         elif "sharing" in name:
             items = DECISIONS
+        elif "received" in name:
+            items = RECEIVED
         elif name.startswith("consent:"):
             items = AGREEMENTS
         else:
@@ -658,10 +672,56 @@ def build_household() -> dict[str, object]:
     ids["brook-thread-first"] = brook_thread.messages.earliest("sent_at").pk
     ids["break-glass-alert"] = Alert.objects.get(kind=AlertKind.BREAK_GLASS, child=imogen).pk
     ids.update(_meeting(imogen, rosa, parents["mother-of-imogen"], amara, beatrix))
+    ids["imogen-sar"] = _subject_access(imogen, parents["mother-of-imogen"], morgan)
+    ids["imogen-received"] = _received(imogen, morgan)
     ids["beatrix"] = beatrix.pk
     ids["brook"] = agency["brook"].pk
     ids.update({kind: kind for kind in CONSENT_KINDS})
     return ids
+
+
+def _received(imogen, morgan) -> int:
+    """Imogen's transfer summary as the central team produces it (everything: her shielded
+    address, her mother's, Brook's practitioner), sent back with another house number and
+    imported into her record by the central team, so the difference in address is listed with
+    it too."""
+    from children import transfer
+    from children.rules import access
+
+    imogen.refresh_from_db()
+    basis = {"kind": "decision_to_share", "description": "To safeguard", "date": "2026-01-05"}
+    document = transfer.build(
+        imogen, access(morgan, imogen), for_authority="Kent County Council", basis=basis
+    )
+    document["child"]["address"]["lines"][0] = "18 Marlowe Close"
+    pending = child_actions.hold_import(
+        request=_request(morgan), by=morgan, document=document, from_authority="Kent"
+    )
+    received = child_actions.import_transfer_summary(
+        request=_request(morgan), by=morgan, pending=pending, into=imogen
+    )
+    assert received.conflicts and BEATRIX in str(received.content)
+    return received.pk
+
+
+def _subject_access(imogen, mother, morgan) -> int:
+    """Imogen's mother asks for everything held about her; the central team has recorded it."""
+    from subject_access import actions as subject_access_actions
+
+    return subject_access_actions.record_request(
+        request=_request(morgan),
+        by=morgan,
+        child=imogen,
+        values={
+            "requester_name": "Harriet Fennimore",
+            "requester_kind": "parent",
+            "parent": mother,
+            "relationship": "Mother",
+            "received_on": timezone.localdate(),
+            "identity_checked": True,
+            "identity_how": "Passport seen",
+        },
+    ).pk
 
 
 def _meeting(imogen, rosa, mother, amara, beatrix) -> dict[str, object]:
@@ -752,6 +812,7 @@ CONTROL_PAGES = [
     Page("postcode-search", "children:search", post=(("q", POSTCODE),), typed=(POSTCODE,)),
     Page("chronology-pdf", "concerns:chronology-pdf", ("imogen",)),
     Page("young-person-pdf", "consent:print-agreement", ("imogen", "young-person-refusal")),
+    Page("subject-access-review", "subject_access:detail", ("imogen-sar",)),
 ]
 CONTROL_PEOPLE = {
     "morgan.ellis": [page.key for page in CONTROL_PAGES],
@@ -875,6 +936,7 @@ def test_the_personas_reach_the_pages_the_rules_give_them(world):
         assert _status(world, key, "concerns:chronology-pdf[imogen]") == 200, key
         assert _status(world, key, "consent:print-agreement[imogen,young-person-refusal]") == 200
         assert _status(world, key, "messaging:thread[amara-thread]") == 200, key
+        assert _status(world, key, "children:received-summary[imogen,imogen-received]") == 200
     for key in ("daniel-sibling-only", "olu-not-involved"):
         assert _status(world, key, "children:record[imogen]") in (403, 404), key
     assert _status(world, "daniel-sibling-only", "children:record[tobias]") == 200
@@ -894,6 +956,10 @@ def test_the_central_team_sees_the_address_and_the_sensitive_service(world):
     # The PDFs are read as text, so a leak in a print would be caught.
     assert BEATRIX in " ".join(world.results["morgan.ellis", "chronology-pdf"].text.split())
     assert BROOK in world.results["morgan.ellis", "young-person-pdf"].text
+    # The subject access reviewer sees both, each flagged for a second look before release.
+    review = world.results["morgan.ellis", "subject-access-review"].text
+    assert "Shielded address" in review and ADDRESS_LINE in review
+    assert "Sensitive service" in review and BROOK in review
 
 
 def test_the_checks_catch_what_they_look_for(world):

@@ -29,12 +29,10 @@ import re
 import statistics
 import time
 
-import psycopg
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -44,6 +42,7 @@ from directory.areas import SECTOR_WARDS
 from figures import views  # noqa: F401  (registers every section's figures)
 from figures.base import SECTION_TITLES, SECTIONS
 from figures.scope import default_range
+from lisa.benchmarking import use_database
 from lisa.models import Agency, AgencyType, Role, User
 
 PAGE_TARGET_MS = 1000
@@ -634,7 +633,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Each plan starts at a meeting: ask for no more plans than meetings."
             )
-        self._use_database(name)
+        use_database(name, self.stdout)
         have = self._counts()
         if options["rebuild"] or have != sizes:
             self._build(sizes, options["seed"])
@@ -643,29 +642,6 @@ class Command(BaseCommand):
         self._measure(options["runs"], options["csv_runs"])
 
     # --- the database -------------------------------------------------------------------------
-
-    def _use_database(self, name: str) -> None:
-        """Connect to ``name``, creating and migrating it first. The database already in use
-        (a test run's) is used as it is."""
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            if not cursor.fetchone()[0]:
-                raise CommandError(
-                    "Creating the benchmark database and loading it with triggers off need a "
-                    "superuser: run with LISA_DB_ROLE=superuser."
-                )
-        if connection.settings_dict["NAME"] != name:
-            params = connection.get_connection_params()
-            admin = {k: v for k, v in params.items() if k in ("host", "port", "user", "password")}
-            with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-                if not exists.fetchone():
-                    conn.execute(f'CREATE DATABASE "{name}"')
-            connections.close_all()
-            settings.DATABASES["default"]["NAME"] = name
-            connection.settings_dict["NAME"] = name
-            call_command("migrate", verbosity=0, interactive=False)
-        self.stdout.write(f"Benchmark database: {name}")
 
     def _counts(self) -> dict[str, int]:
         with connection.cursor() as cursor:
