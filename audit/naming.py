@@ -405,6 +405,38 @@ def _break_glass(names: Names, grant, child_id) -> str:
     return f"the break-glass access{to_child} by {who} on {day(grant.created_at)}"
 
 
+@_kind("children.legalhold", "a legal hold", child=lambda hold: hold.child_id)
+def _legal_hold(names: Names, hold, child_id) -> str:
+    return f"the legal hold of {day(hold.set_at)}{_about(names, child_id)}"
+
+
+@_kind("children.transfersummary", "a transfer summary", child=lambda summary: summary.child_id)
+def _transfer_summary(names: Names, summary, child_id) -> str:
+    if names.full(child_id):
+        return f"the transfer summary for {summary.for_authority}{_about(names, child_id)}"
+    return f"a transfer summary{_about(names, child_id)}"
+
+
+@_kind(
+    "children.receivedsummary",
+    "a transfer summary received",
+    child=lambda summary: summary.child_id,
+)
+def _received_summary(names: Names, summary, child_id) -> str:
+    if names.full(child_id):
+        return f"the summary received from {summary.from_authority}{_about(names, child_id)}"
+    return f"a transfer summary received{_about(names, child_id)}"
+
+
+@_kind(
+    "subject_access.subjectaccessrequest",
+    "a subject access request",
+    child=lambda sar: sar.child_id,
+)
+def _subject_access(names: Names, sar, child_id) -> str:
+    return f"the subject access request {sar.reference}{_about(names, child_id)}"
+
+
 def _meeting_words(meeting) -> str:
     kind = meeting.get_kind_display().removesuffix(" meeting").lower()
     return f"the {kind} Family Support Meeting of {day(meeting.date)}"

@@ -421,3 +421,19 @@ def test_times_in_labels_are_uk_dates(morgan, daniel, ivy):
     Alert.objects.filter(pk=alert.pk).update(created_at=late)
     assert timezone.localtime(late).date() == dt.date(2026, 5, 4)
     assert what(morgan, alert, child=ivy).startswith("the alert of 4 May 2026")
+
+
+def test_retention_and_transfer_records_are_named(morgan, daniel, ivy):
+    from children.models import LegalHold, ReceivedSummary
+
+    ivy_named = f"{ivy.lisa_ref} Ivy Smith"
+    hold = LegalHold.objects.create(child=ivy, reason="Claim", set_by=morgan, set_at=MAY_3_NOON)
+    assert what(morgan, hold, child=ivy) == f"the legal hold of 3 May 2026 about {ivy_named}"
+    received = ReceivedSummary.objects.create(
+        child=ivy, from_authority="Medway Council", content={}, imported_by=morgan
+    )
+    assert what(morgan, received, child=ivy) == (
+        f"the summary received from Medway Council about {ivy_named}"
+    )
+    # Who sent it is part of the full record: a practitioner not involved is not told.
+    assert what(daniel, received, child=ivy) == f"a transfer summary received about {ivy_named}"
