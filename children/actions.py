@@ -649,6 +649,10 @@ def merge_children(
     )
     if keep.merged_into_id or other.merged_into_id:
         raise ValidationError({"lisa_ref": "One of these records has already been merged"})
+    if keep.archived_at or other.archived_at:
+        raise ValidationError(
+            {"lisa_ref": "One of these records is archived: restore it before merging"}
+        )
     now = timezone.now()
     moved: dict[str, int] = {}
     # Duplicate open involvements of one practitioner: the one on the merged record ends.

@@ -340,6 +340,10 @@ def _form_problems(form, paths: dict[str, list]) -> list[Problem]:
     return problems
 
 
+# No date in a summary is earlier than this (nor, then, out of range in any time zone).
+EARLIEST = dt.date(1900, 1, 1)
+
+
 def _dates_not_in_the_future(document: dict) -> list[Problem]:
     """Things that have happened cannot have happened after today."""
     today = timezone.localdate()
@@ -369,15 +373,20 @@ def _dates_not_in_the_future(document: dict) -> list[Problem]:
     for path, value in checks:
         if value and dt.date.fromisoformat(value) > today:
             problems.append(Problem(where(path), "must be today or in the past"))
+        elif value and dt.date.fromisoformat(value) < EARLIEST:
+            problems.append(Problem(where(path), f"must be after {EARLIEST.year}"))
     try:
         produced = dt.datetime.fromisoformat(document["produced_at"].replace("Z", "+00:00"))
-    except ValueError:
-        problems.append(Problem(where(["produced_at"]), DATE_TIME_EXAMPLE))
-    else:
         if timezone.is_naive(produced):
             produced = timezone.make_aware(produced)
+        produced.astimezone(dt.UTC)  # a moment that cannot be put in UTC is refused here
+    except (ValueError, OverflowError):
+        problems.append(Problem(where(["produced_at"]), DATE_TIME_EXAMPLE))
+    else:
         if produced > timezone.now() + CLOCK_SKEW:
             problems.append(Problem(where(["produced_at"]), "must be today or in the past"))
+        elif produced.date() < EARLIEST:
+            problems.append(Problem(where(["produced_at"]), f"must be after {EARLIEST.year}"))
     return problems
 
 

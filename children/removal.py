@@ -5,7 +5,8 @@ refers to a child is emptied of the child's rows here, in an order the foreign k
 deletes go through the ORM, so a table added later that still refers to the child makes the
 removal fail (and roll back) instead of leaving data behind (a test walks every relation too).
 What is shared with a child who stays (a meeting or a plan for siblings) keeps the sibling's
-part: only the removed child's links, invitations and actions go.
+part: only the removed child's links, invitations and actions go, and every version sent of
+the meeting's record of decisions is rewritten without them.
 
 The audit trail (``audit_auditevent``) and the field history (``auditlog_logentry``) are
 append-only and not touched: see "Retention" in the README for their own period.
@@ -132,6 +133,8 @@ def _remove_meetings_and_plans(ids: list[int], parents) -> None:
         .exclude(Exists(staying_in_meeting))
         .values_list("pk", flat=True)
     )
+    _rewrite_shared_records(ids, parents, meetings)
+
     # Shared ones: the removed children's links, invitations and actions go.
     for model in (Meeting, SupportPlan, PlanAction):
         model.children.through.objects.filter(child_id__in=ids).delete()
@@ -157,6 +160,50 @@ def _remove_meetings_and_plans(ids: list[int], parents) -> None:
         model.objects.filter(meeting__in=meetings).delete()
     Meeting.objects.filter(pk__in=meetings).delete()
     SupportPlan.objects.filter(pk__in=plans).delete()
+
+
+def _rewrite_shared_records(ids: list[int], parents, removed_meetings: set[int]) -> None:
+    """Every version sent of the record of decisions of a meeting that stays but named the
+    removed children (in the meeting, its plan, as invited or as an action's owner) or their
+    parents: rewritten without them (meetings.record.without_removed). Asked before their
+    links go."""
+    from meetings.models import Invitee, Meeting, PlanAction, RecordOfDecisions, SupportPlan
+    from meetings.record import without_removed
+
+    parent_ids = set(parents.values_list("pk", flat=True))
+    named = (
+        Q(pk__in=Meeting.children.through.objects.filter(child_id__in=ids).values("meeting_id"))
+        | Q(
+            pk__in=Invitee.objects.filter(
+                Q(young_person_id__in=ids) | Q(parent_id__in=parent_ids)
+            ).values("meeting_id")
+        )
+        | Q(
+            plan_id__in=SupportPlan.children.through.objects.filter(child_id__in=ids).values(
+                "supportplan_id"
+            )
+        )
+        | Q(
+            plan_id__in=PlanAction.objects.filter(
+                Q(
+                    pk__in=PlanAction.children.through.objects.filter(child_id__in=ids).values(
+                        "planaction_id"
+                    )
+                )
+                | Q(owner_young_person_id__in=ids)
+                | Q(owner_parent_id__in=parent_ids)
+            ).values("plan_id")
+        )
+    )
+    records = RecordOfDecisions.objects.filter(
+        meeting__in=Meeting.objects.filter(named).exclude(pk__in=removed_meetings)
+    )
+    children = set(ids)
+    for record in records:
+        content = without_removed(record.content, children=children, parents=parent_ids)
+        if content != record.content:
+            record.content = content
+            record.save(update_fields=["content"])
 
 
 def delete_files(paths: list[Path]) -> None:

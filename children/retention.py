@@ -85,9 +85,11 @@ class Schedule:
 
     def due_for_archive(self, today: dt.date) -> QuerySet[Child]:
         """Records not yet archived whose archive day is ``today`` or earlier (held or not)."""
-        came_of_age = _add_years(today, -self.archive_age)
-        closed_before = _start_of(_add_years(today, -self.after_closing_years) + dt.timedelta(1))
-        restored_before = _start_of(_add_years(today, -self.after_restore_years) + dt.timedelta(1))
+        came_of_age = _years_before(today, self.archive_age)
+        closed_before = _start_of(_years_before(today, self.after_closing_years) + dt.timedelta(1))
+        restored_before = _start_of(
+            _years_before(today, self.after_restore_years) + dt.timedelta(1)
+        )
         return Child.objects.filter(
             Q(archived_at__isnull=True, merged_into__isnull=True)
             & Q(date_of_birth__lte=came_of_age)
@@ -101,7 +103,7 @@ class Schedule:
 
     def due_for_removal(self, today: dt.date) -> QuerySet[Child]:
         """Archived records whose removal day is ``today`` or earlier (held or not)."""
-        archived_before = _start_of(_add_years(today, -self.remove_after_years) + dt.timedelta(1))
+        archived_before = _start_of(_years_before(today, self.remove_after_years) + dt.timedelta(1))
         return Child.objects.filter(
             archived_at__isnull=False, archived_at__lt=archived_before, merged_into__isnull=True
         )
@@ -118,6 +120,13 @@ def _add_years(day: dt.date, years: int) -> dt.date:
     if (day.month, day.day) == (2, 29) and moved.day == 28:
         moved += dt.timedelta(days=1)
     return moved
+
+
+def _years_before(today: dt.date, years: int) -> dt.date:
+    """The latest day whose ``years``-th anniversary (as :func:`_add_years` counts it) is
+    ``today`` or earlier: plain calendar arithmetic, so that on 29 February a birthday of
+    1 March is not yet due."""
+    return today - relativedelta(years=years)
 
 
 def _years(n: int) -> str:

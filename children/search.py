@@ -75,12 +75,14 @@ class ParsedQuery:
     reference: str
 
 
-def _children():
+def _children(*, archived: bool = False):
     from children.models import Child
 
     # Archived records (children/retention.py) leave the search; the central team opens them
-    # from the list of archived records.
-    return Child.objects.filter(merged_into__isnull=True, archived_at__isnull=True)
+    # from the list of archived records, and its duplicate check still finds them (a young
+    # person who comes back is restored, not added twice).
+    found = Child.objects.filter(merged_into__isnull=True)
+    return found if archived else found.filter(archived_at__isnull=True)
 
 
 def parse(text: str, date_of_birth: dt.date | None = None, postcode: str = "") -> ParsedQuery:
@@ -308,7 +310,7 @@ def likely_duplicates(
     has the same date of birth (whatever the name) or a very similar name, its score leaves the
     postcode out, and its only reason is :data:`ASK_THE_LISA_TEAM`.
     """
-    base = _children()
+    base = _children(archived=bool(user is not None and user.is_central_team))
     viewer = _Viewer(user)
     identifiers = Q()
     if nhs_number:

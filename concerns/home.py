@@ -21,7 +21,7 @@ def home_sections(request, user: User) -> dict:
         return {}
     children = list(
         Involvement.objects.active()
-        .filter(practitioner=user, child__merged_into__isnull=True)
+        .filter(practitioner=user, child__merged_into__isnull=True, child__archived_at__isnull=True)
         .select_related("child")
         .order_by("child__surname", "child__forenames", "pk")[: HOME_LIMIT + 1]
     )

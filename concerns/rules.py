@@ -47,6 +47,7 @@ def can_log(user: User, child: Child) -> bool:
         and user.agency_id is not None
         and child_rules.can_see_index_card(user, child)
         and child.merged_into_id is None
+        and child.archived_at is None
     )
 
 

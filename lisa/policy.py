@@ -371,13 +371,20 @@ class ChildAccess:
         """The other children of the household, each with ``visible`` (the involvements the
         reader may see): "so a practitioner sees the practitioners involved with the others in
         the family". A sibling's sensitive involvements follow that sibling's own consent."""
-        for sibling in self.household:
+        # An archived sibling is out of sight for all but the central team (it still counts
+        # for shielding the household's address).
+        shown = [
+            sibling
+            for sibling in self.household
+            if sibling.archived_at is None or self.user.is_central_team
+        ]
+        for sibling in shown:
             sensitive = any(inv.agency.sensitive_service for inv in sibling.active_involvements)
             sibling_access = ChildAccess(self.user, sibling) if sensitive else self
             sibling.visible = [
                 inv for inv in sibling.active_involvements if sibling_access.see_involvement(inv)
             ]
-        return self.household
+        return shown
 
     # --- involvements and records --------------------------------------------------------------
 
@@ -453,21 +460,23 @@ class ChildAccess:
 def child_visible_q(user: User, prefix: str = "", *, field: str = "child_id") -> Q:
     """SQL for "no child, or a child whose full record ``user`` may see" (:attr:`ChildAccess.full`),
     on rows that reach the child through ``prefix`` (e.g. ``"thread__"``)."""
-    from children.models import BreakGlass, Involvement
+    from children.models import BreakGlass, Child, Involvement
 
     if not works_with_children(user):
         return Q(pk__in=[])
     if user.is_central_team:
         return Q()
     child_ref = OuterRef(f"{prefix}{field}")
-    allowed = Q(**{f"{prefix}{field}__isnull": True}) | Q(
+    related = Q(
         Exists(Involvement.objects.active().filter(child_id=child_ref, practitioner_id=user.pk))
     )
     if user.is_designated_officer and user.agency_id:
-        allowed |= Q(
+        related |= Q(
             Exists(
                 Involvement.objects.active().filter(child_id=child_ref, agency_id=user.agency_id)
             )
         )
-    allowed |= Q(Exists(BreakGlass.objects.current().filter(child_id=child_ref, user_id=user.pk)))
-    return allowed
+    related |= Q(Exists(BreakGlass.objects.current().filter(child_id=child_ref, user_id=user.pk)))
+    # An archived record is the central team's alone, whatever involvement it may regain.
+    live = Q(Exists(Child.objects.filter(pk=child_ref, archived_at__isnull=True)))
+    return Q(**{f"{prefix}{field}__isnull": True}) | (live & related)

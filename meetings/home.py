@@ -30,7 +30,11 @@ LIMIT = 20
 def _children_seen(user: User, path: str) -> Q:
     if user.is_central_team:
         return Q()
-    mine = Involvement.objects.active().filter(practitioner_id=user.pk).values("child_id")
+    mine = (
+        Involvement.objects.active()
+        .filter(practitioner_id=user.pk, child__archived_at__isnull=True)
+        .values("child_id")
+    )
     return Q(**{f"{path}__in": mine})
 
 

@@ -5,6 +5,8 @@ words as written); a sent version keeps it unchanged. :func:`for_reader` turns a
 what one reader may see, asking the meeting's access objects (sensitive services generalised,
 contact details only where the agency may be seen). The live record (before it is sent) and
 every sent version go through the same two functions, so they cannot drift apart.
+:func:`without_removed` takes a child whose record was removed out of the versions sent of a
+meeting shared with a sibling.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import Min, Prefetch, prefetch_related_objects
 
 from audit.models import Action, AuditEvent
 from children.models import Child, ParentalResponsibility
+from children.removal import REMOVED_OWNER
 from directory.models import Service
 from lisa.models import Agency, User
 from meetings.models import (
@@ -116,13 +119,58 @@ def snapshot(meeting: Meeting, *, venue: str) -> dict[str, Any]:
     }
 
 
+def without_removed(
+    content: dict[str, Any], *, children: set[int], parents: set[int]
+) -> dict[str, Any]:
+    """``content`` with the ``children`` whose records are removed, and their ``parents``, taken
+    out: their ids go from the children, the leads and the actions; where they were invited or
+    owned an action they become someone whose record was removed (with no name, role or
+    substitute). A snapshot holds people by id, so nothing else of theirs is left in it."""
+
+    def theirs(entry: dict[str, Any]) -> bool:
+        return entry.get("parent") in parents or entry.get("young_person") in children
+
+    nobody = {"user": None, "parent": None, "young_person": None, "name": REMOVED_OWNER}
+    invitees = [
+        {
+            **entry,
+            **nobody,
+            "kind": InviteeKind.OTHER,
+            "role": "",
+            "organisation": "",
+            "substitute": "",
+        }
+        if theirs(entry)
+        else entry
+        for entry in content["invitees"]
+    ]
+    plan = content.get("plan")
+    if plan is not None:
+        actions = []
+        for entry in plan["actions"]:
+            entry = {**entry, "children": [pk for pk in entry["children"] if pk not in children]}
+            if theirs(entry):
+                entry.update(nobody, owner_kind=OwnerKind.OTHER)
+            actions.append(entry)
+        plan = {**plan, "actions": actions}
+    return {
+        **content,
+        "children": [pk for pk in content["children"] if pk not in children],
+        "invitees": invitees,
+        "leads": [lead for lead in content["leads"] if lead["child"] not in children],
+        "plan": plan,
+    }
+
+
 def _date(value: str) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
 def for_reader(content: dict[str, Any], meeting: Meeting) -> dict[str, Any]:
     """The record as the reader of ``meeting`` (whose ``access`` was made by
-    meetings.access) may see it: a template context. Five queries, whatever its size."""
+    meetings.access) may see it: a template context. Five queries, whatever its size. A child
+    or parent whose record has since been removed is left out (as a person invited or owning
+    an action: someone whose record was removed), so an older snapshot still reads."""
     access = meeting.access
     plan = content.get("plan") or {"outcomes": [], "actions": []}
     user_ids = {content["chair"]}
@@ -135,6 +183,9 @@ def for_reader(content: dict[str, Any], meeting: Meeting) -> dict[str, Any]:
     parents = ParentalResponsibility.objects.in_bulk(parent_ids)
     child_ids = set(content["children"])
     child_ids |= {i["young_person"] for i in content["invitees"] if i["young_person"]}
+    child_ids |= {a["young_person"] for a in plan["actions"] if a["young_person"]}
+    child_ids |= {pk for a in plan["actions"] for pk in a["children"]}
+    child_ids |= {lead["child"] for lead in content["leads"]}
     children = Child.objects.in_bulk(child_ids)
     agencies = Agency.objects.in_bulk(
         {a["agency"] for a in plan["actions"] if a["agency"]}
@@ -155,10 +206,13 @@ def for_reader(content: dict[str, Any], meeting: Meeting) -> dict[str, Any]:
             label = person(user.pk)
             detail = user.job_title if access.see_agency(user.agency) else ""
         elif kind == InviteeKind.PARENT:
-            parent = parents[entry["parent"]]
-            label, detail = parent.name, parent.relationship.capitalize()
+            parent = parents.get(entry["parent"])
+            label = parent.name if parent else REMOVED_OWNER
+            detail = parent.relationship.capitalize() if parent else ""
         elif kind == InviteeKind.YOUNG_PERSON:
-            label, detail = children[entry["young_person"]].full_name, "The young person"
+            young = children.get(entry["young_person"])
+            label = young.full_name if young else REMOVED_OWNER
+            detail = "The young person" if young else ""
         else:
             label = entry["name"]
             detail = ", ".join(p for p in (entry["role"], entry["organisation"]) if p)
@@ -169,6 +223,8 @@ def for_reader(content: dict[str, Any], meeting: Meeting) -> dict[str, Any]:
 
     leads = []
     for lead in content["leads"]:
+        if lead["child"] not in children:
+            continue
         agency = agencies[lead["agency"]]
         user = users[lead["user"]]
         contact = ""
@@ -193,10 +249,11 @@ def for_reader(content: dict[str, Any], meeting: Meeting) -> dict[str, Any]:
         if owner_kind == OwnerKind.PRACTITIONER:
             who = person(entry["user"])
         elif owner_kind == OwnerKind.PARENT:
-            parent = parents[entry["parent"]]
-            who = f"{parent.name} ({parent.relationship})"
+            parent = parents.get(entry["parent"])
+            who = f"{parent.name} ({parent.relationship})" if parent else REMOVED_OWNER
         elif owner_kind == OwnerKind.YOUNG_PERSON:
-            who = children[entry["young_person"]].full_name
+            young = children.get(entry["young_person"])
+            who = young.full_name if young else REMOVED_OWNER
         else:
             who = entry["name"]
         agency = agencies.get(entry["agency"])
@@ -205,7 +262,9 @@ def for_reader(content: dict[str, Any], meeting: Meeting) -> dict[str, Any]:
             {
                 "what": entry["what"],
                 "outcome": outcomes.get(entry["outcome"]),
-                "for": ", ".join(children[pk].forenames for pk in entry["children"]),
+                "for": ", ".join(
+                    children[pk].forenames for pk in entry["children"] if pk in children
+                ),
                 "who": who,
                 "agency": agency.name if agency and access.see_agency(agency) else "",
                 "service": service.name if service else "",
@@ -216,7 +275,7 @@ def for_reader(content: dict[str, Any], meeting: Meeting) -> dict[str, Any]:
         )
 
     return {
-        "children": [children[pk] for pk in content["children"]],
+        "children": [children[pk] for pk in content["children"] if pk in children],
         "kind": dict(MeetingKind.choices).get(content["kind"], ""),
         "closing": content["kind"] == MeetingKind.CLOSING,
         "date": _date(content["date"]),

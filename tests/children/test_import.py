@@ -937,3 +937,16 @@ def test_the_received_summary_page_reads_a_long_summary_in_few_queries(
         response = client.get(f"/children/{existing.pk}/received/{received.pk}/")
     page = response.content.decode()
     assert page.count("Practitioner ") >= 60 and "Seen 59" in page and "Carer 19" in page
+
+
+def test_dates_out_of_any_real_range_are_refused_not_stored(client_for, amara):
+    """A moment that cannot be shown in any time zone (year 1 at +14:00), or a date before 1900,
+    is an error beside the field, never a stored summary that no page can show."""
+    document = summary()
+    document["produced_at"] = "0001-01-01T00:00:00+14:00"
+    document["concerns"][0]["date"] = "1066-10-14"
+    before = stored_counts()
+    page = _errors(upload(client_for(amara), document))
+    assert "Produced at:" in page
+    assert "Concerns › Concern 1 › Date: must be after 1900" in page
+    assert stored_counts() == before

@@ -348,3 +348,150 @@ def test_the_schedule_comes_from_settings():
         schedule = Schedule.from_settings()
     assert (schedule.archive_age, schedule.remove_after_years) == (25, 10)
     assert settings.LISA_RETENTION_AFTER_CLOSING_YEARS == 2
+
+
+@pytest.mark.django_db
+def test_on_29_february_only_what_is_due_is_chosen():
+    """Counting back from a 29 February: a child born on 1 March comes of age on 1 March, and a
+    record archived on 1 March is removed on 1 March, so neither is due on the 29th."""
+    born_28th = make_child(date_of_birth=dt.date(2010, 2, 28))
+    born_1st = make_child(date_of_birth=dt.date(2010, 3, 1))
+    leap_day = dt.date(2028, 2, 29)
+    assert refs(SCHEDULE.due_for_archive(leap_day)) == {born_28th.lisa_ref}
+    for child in (born_28th, born_1st):
+        assert (SCHEDULE.archive_on(child)[0] <= leap_day) == (child in [born_28th])
+    archived_28th = make_child(date_of_birth=dt.date(2003, 1, 1))
+    archived_1st = make_child(date_of_birth=dt.date(2003, 1, 1))
+    _archive(archived_28th, "2022-02-28")
+    _archive(archived_1st, "2022-03-01")
+    assert refs(SCHEDULE.due_for_removal(leap_day)) == {archived_28th.lisa_ref}
+    with at("2028-02-29"):
+        report = apply_retention(schedule=SCHEDULE)
+    assert report.removed == [archived_28th.lisa_ref] and report.failed == []
+
+
+@pytest.mark.django_db
+def test_an_archived_record_stays_out_of_sight_of_practitioners_everywhere(
+    amara, daniel, morgan, client_for
+):
+    """Its sibling's card does not list it; the central team's duplicate check finds it (so a
+    young person who comes back is restored, not added twice), a practitioner's does not; it
+    cannot be merged into while archived; and it regains no place in lists through a stray
+    involvement."""
+    from children.models import Family
+    from children.search import likely_duplicates
+    from lisa.policy import child_visible_q
+
+    older = make_child(forenames="Perpetua", surname="Vanstone", date_of_birth=dt.date(2008, 3, 9),
+                       nhs_number="9434765919")  # fmt: skip
+    younger = make_child(forenames="Ottilie", surname="Vanstone")
+    family = Family.objects.create()
+    Child.objects.filter(pk__in=[older.pk, younger.pk]).update(family=family)
+    involve(amara, younger)
+    _archive(older, "2026-03-10")
+    card = client_for(daniel).get(f"/children/{younger.pk}/").content.decode()
+    assert "Ottilie" in card and "Perpetua" not in card
+    assert "Perpetua" in client_for(morgan).get(f"/children/{younger.pk}/").content.decode()
+
+    asked = {"forenames": "Perpetua", "surname": "Vanstone", "date_of_birth": older.date_of_birth,
+             "nhs_number": "9434765919"}  # fmt: skip
+    exact, _ = likely_duplicates(**asked, user=morgan)
+    assert [child.pk for child in exact] == [older.pk]
+    exact, likely = likely_duplicates(**asked, user=amara)
+    assert exact == [] and likely == []
+
+    with pytest.raises(actions.ValidationError, match="archived"):
+        actions.merge_children(
+            request=request_by(morgan), by=morgan, keep=older, other=younger, reason="Same child"
+        )
+    # An involvement that reappears on the archived record does not open it in any list.
+    Involvement.objects.create(
+        child=older, practitioner=amara, agency=amara.agency, role="Health visitor",
+        how_began="concern",
+    )  # fmt: skip
+    assert not Child.objects.filter(child_visible_q(amara, field="id"), pk=older.pk).exists()
+    assert Child.objects.filter(child_visible_q(amara, field="id"), pk=younger.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_shared_meetings_records_of_decisions_are_rewritten_without_the_removed_child(
+    amara, agencies, client_for
+):
+    """Every version sent of a sibling's meeting loses the removed child and her mother (their
+    ids, lead and actions; as invited and as an action's owner they become someone whose
+    record was removed), and the sibling's practitioners still open the record and its PDF;
+    a snapshot written before the removal rewrote it still reads."""
+    import json
+
+    from lisa.models import Role
+    from meetings import actions as meeting_actions
+    from meetings.models import Meeting, RecordOfDecisions
+    from tests.conftest import make_user
+    from tests.helpers import pdf_text
+    from tests.meetings.conftest import add_action, arrange, as_request, hold, send, start_plan
+
+    ivy = make_user("ivy.moss", agencies["voluntary"], [Role.PRACTITIONER], job_title="FSW")
+    older = make_child(forenames="Philippa", surname="Quennell", date_of_birth=dt.date(2008, 3, 10))
+    younger = make_child(forenames="Tobias", surname="Quennell", date_of_birth=dt.date(2015, 6, 1))
+    involve(amara, older)
+    involve(amara, younger)
+    mother = older.parents.create(name="Marguerite Vantongeren", relationship="mother")
+    with at("2026-02-01"):
+        meeting = arrange(amara, older, practitioners=[ivy], parents=[mother])
+        meeting.children.add(younger)
+        held = hold(meeting, amara, attended=[amara, ivy])
+        meeting_actions.appoint_lead(
+            request=as_request(amara), by=amara, meeting=held,
+            version=Meeting.objects.get(pk=held.pk).version, practitioner=ivy,
+        )  # fmt: skip
+        plan = start_plan(held, amara, outcomes=[("education", "At school every day")])
+        add_action(plan, amara, ivy, what="Breakfast club place")
+        add_action(
+            plan, amara, None, what="Walk to school together",
+            owner=meeting_actions.Owner(kind="parent", parent=mother),
+        )  # fmt: skip
+        first = send(held, amara)
+        meeting = Meeting.objects.get(pk=held.pk)
+        meeting_actions.start_correction(
+            request=as_request(amara), by=amara, meeting=meeting, version=meeting.version,
+            reason="The review date was wrong",
+        )  # fmt: skip
+        second = send(held, amara)
+    before = RecordOfDecisions.objects.get(pk=first.pk).content
+    assert older.pk in before["children"] and len(before["leads"]) == 2
+    _archive(older, "2026-03-10")
+    with at("2032-03-10"):
+        assert apply_retention(schedule=SCHEDULE).removed == [older.lisa_ref]
+
+    gone = "Someone whose record was removed"
+    for sent in RecordOfDecisions.objects.filter(pk__in=[first.pk, second.pk]):
+        content = sent.content
+        assert content["children"] == [younger.pk]
+        assert [lead["child"] for lead in content["leads"]] == [younger.pk]
+        assert not any(entry["parent"] for entry in content["invitees"])
+        assert [e["name"] for e in content["invitees"] if e["kind"] == "other"] == [gone]
+        owners = {a["what"]: (a["owner_kind"], a["name"]) for a in content["plan"]["actions"]}
+        assert owners["Walk to school together"] == ("other", gone)
+        assert all(a["children"] == [younger.pk] for a in content["plan"]["actions"])
+        stored = json.dumps(content)
+        assert "Philippa" not in stored and "Marguerite" not in stored
+
+    client = client_for(ivy)
+    client.raise_request_exception = True
+    for sent in (first, second):
+        page = client.get(f"/meetings/records/{sent.pk}/")
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "Tobias Quennell" in body and gone in body
+        assert "Philippa" not in body and "Marguerite" not in body
+        pdf = client.get(f"/meetings/records/{sent.pk}/pdf/")
+        assert pdf.status_code == 200
+        text = pdf_text(pdf.content)
+        assert "Tobias" in text and "Philippa" not in text and "Marguerite" not in text
+
+    # A snapshot still naming the removed rows (as one sent before this rewrite) reads too.
+    RecordOfDecisions.objects.filter(pk=first.pk).update(content=before)
+    page = client.get(f"/meetings/records/{first.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Tobias Quennell" in body and gone in body and "Marguerite" not in body
