@@ -13,6 +13,13 @@ details, messages written by practitioners and the reasons people gave for break
 (which may mention other people), a sensitive service's part in the child's life and a shielded
 address.
 
+A sensitive service is named in many places: its practitioners' involvements and appointments as
+lead professional, but also wherever one of them recorded an agreement, wrote a message, was
+invited to a meeting, took on a plan action or moved a concern on, and its views of the record.
+Every one of those names goes through :meth:`_Builder.named` (or takes the service's key whole),
+so all of them carry the one key ``sensitive-agency-<id>`` and one flag: withholding it withholds
+the service everywhere in the answer.
+
 The number of queries is fixed, whatever the number of records: one or two per kind.
 """
 
@@ -36,7 +43,7 @@ from children.models import (
     SchoolChange,
     TransferSummary,
 )
-from lisa.models import User
+from lisa.models import Agency, User
 from lisa.policy import ChildAccess
 from subject_access.review import (
     BREAK_GLASS_REASON,
@@ -47,6 +54,7 @@ from subject_access.review import (
     SHIELDED,
     SHIELDED_REASON,
     SIBLING_REASON,
+    SIBLING_SENSITIVE_REASON,
     THIRD_PARTY,
     Flag,
     Gathered,
@@ -92,6 +100,11 @@ def _label(choices, value) -> str:
     return dict(choices).get(value, value or "")
 
 
+def _agency(user: User | None) -> Agency | None:
+    """The user's agency (selected with the user: no query)."""
+    return user.agency if user is not None and user.agency_id else None
+
+
 def _merged_ids(child: Child) -> list[int]:
     """The child's record and those merged into it (each kept its own audit trail)."""
     ids, newest = [child.pk], [child.pk]
@@ -114,9 +127,45 @@ class _Builder:
         self.child: Child = request_obj.child
         self.access = ChildAccess(reader, self.child)
         self.flags: list[Flag] = []
+        # Each sensitive service named in the answer: the service, and where it is named.
+        self.sensitive: dict[int, tuple[Agency, list[str]]] = {}
 
     def flag(self, key: str, section: str, description: str, reason: str, kind=THIRD_PARTY):
         self.flags.append(Flag(key, section, _snippet(description, 300), reason, kind))
+
+    @staticmethod
+    def _sensitive(*agencies: Agency | None) -> Agency | None:
+        return next((a for a in agencies if a is not None and a.sensitive_service), None)
+
+    def service_key(self, agency: Agency, where: str) -> str:
+        """The key of everything that names the sensitive service ``agency`` (one flag for all
+        of it); ``where`` is told to the reviewer."""
+        places = self.sensitive.setdefault(agency.pk, (agency, []))[1]
+        if where not in places:
+            places.append(where)
+        return f"sensitive-agency-{agency.pk}"
+
+    def named(self, text: str, *agencies: Agency | None, where: str) -> str | dict:
+        """``text`` (a practitioner's or an agency's name) as the answer gives it. If one of
+        ``agencies`` (the agency named, the practitioner's own) is a sensitive service, the
+        name tells of that service's part in the child's life: it becomes a part under the
+        service's key, ``{"key", "name"}``, withheld wherever the service is."""
+        agency = self._sensitive(*agencies)
+        if agency is None or not text:
+            return text
+        return {"key": self.service_key(agency, where), "name": text}
+
+    def flag_services(self) -> None:
+        """One flag per sensitive service named in the answer, saying where (the reviewer
+        withholds it everywhere at once)."""
+        for agency, places in self.sensitive.values():
+            self.flag(
+                f"sensitive-agency-{agency.pk}",
+                "Sensitive services",
+                f"{agency.name}, wherever it or its practitioners are named: {'; '.join(places)}",
+                SENSITIVE_REASON,
+                SENSITIVE,
+            )
 
     # Each part, in the order the document gives them.
 
@@ -162,8 +211,10 @@ class _Builder:
                 )
         changes = SchoolChange.objects.filter(child=child).select_related("to_agency")
         moves = MoveOut.objects.filter(child=child)
-        summaries = TransferSummary.objects.filter(child=child).select_related("produced_by")
-        received = ReceivedSummary.objects.filter(child=child).select_related("imported_by")
+        summaries = TransferSummary.objects.filter(child=child).select_related(
+            "produced_by__agency"
+        )
+        received = ReceivedSummary.objects.filter(child=child).select_related("imported_by__agency")
         return {
             "lisa_ref": child.lisa_ref,
             "nhs_number": child.nhs_number or None,
@@ -202,7 +253,11 @@ class _Builder:
                 {
                     "for": summary.for_authority,
                     "produced_on": _day(summary.produced_at),
-                    "produced_by": _name(summary.produced_by),
+                    "produced_by": self.named(
+                        _name(summary.produced_by),
+                        _agency(summary.produced_by),
+                        where="transfer summaries",
+                    ),
                 }
                 for summary in summaries.order_by("produced_at", "pk")
             ],
@@ -210,7 +265,11 @@ class _Builder:
                 {
                     "from": summary.from_authority,
                     "received_on": _day(summary.imported_at),
-                    "imported_by": _name(summary.imported_by),
+                    "imported_by": self.named(
+                        _name(summary.imported_by),
+                        _agency(summary.imported_by),
+                        where="summaries received",
+                    ),
                 }
                 for summary in received.order_by("imported_at", "pk")
             ],
@@ -256,17 +315,27 @@ class _Builder:
         found = []
         for sibling in self.access.household:
             key = f"sibling-{sibling.pk}"
-            practitioners = [
-                {"name": _name(inv.practitioner), "agency": inv.agency.name, "role": inv.role}
-                for inv in sibling.active_involvements
-            ]
+            practitioners = []
+            for inv in sibling.active_involvements:
+                practitioner = {
+                    "name": _name(inv.practitioner),
+                    "agency": inv.agency.name,
+                    "role": inv.role,
+                }
+                if inv.agency.sensitive_service:
+                    where = f"working with {sibling.forenames} {sibling.surname}"
+                    practitioner = {"key": self.service_key(inv.agency, where), **practitioner}
+                practitioners.append(practitioner)
+            # Their sensitive service is theirs: releasing them would release it.
+            sensitive = any(inv.agency.sensitive_service for inv in sibling.active_involvements)
             self.flag(
                 key,
                 "Family",
                 f"{sibling.forenames} {sibling.surname} ({sibling.lisa_ref}), born "
                 f"{_said(sibling.date_of_birth)}, and the {len(practitioners)} practitioner"
                 f"{'s' if len(practitioners) != 1 else ''} working with them",
-                SIBLING_REASON,
+                SIBLING_SENSITIVE_REASON if sensitive else SIBLING_REASON,
+                SENSITIVE if sensitive else THIRD_PARTY,
             )
             found.append(
                 {
@@ -291,13 +360,9 @@ class _Builder:
             key = f"involvement-{inv.pk}"
             sensitive = inv.agency.sensitive_service
             if sensitive:
-                self.flag(
-                    key,
-                    "Practitioners",
-                    f"{_name(inv.practitioner)}, {inv.role}, {inv.agency.name} (from "
-                    f"{_said(inv.started_on)})",
-                    SENSITIVE_REASON,
-                    SENSITIVE,
+                key = self.service_key(
+                    inv.agency,
+                    f"{_name(inv.practitioner)}, {inv.role} (from {_said(inv.started_on)})",
                 )
             found.append(
                 {
@@ -332,13 +397,10 @@ class _Builder:
         for appointment in appointments:
             key = f"lead-{appointment.pk}"
             if appointment.agency.sensitive_service:
-                self.flag(
-                    key,
-                    "Practitioners",
-                    f"{_name(appointment.practitioner)} ({appointment.agency.name}) appointed "
-                    f"lead professional on {_said(appointment.started_at)}",
-                    SENSITIVE_REASON,
-                    SENSITIVE,
+                key = self.service_key(
+                    appointment.agency,
+                    f"{_name(appointment.practitioner)} appointed lead professional on "
+                    f"{_said(appointment.started_at)}",
                 )
             found.append(
                 {
@@ -364,13 +426,16 @@ class _Builder:
                 "categories",
                 Prefetch(
                     "changes",
-                    queryset=ConcernChange.objects.select_related("by").order_by("at", "pk"),
+                    queryset=ConcernChange.objects.select_related("by__agency").order_by(
+                        "at", "pk"
+                    ),
                 ),
             )
             .order_by("date", "pk")
         )
         for concern in concerns:
             key = f"concern-{concern.pk}"
+            where = "concerns"
             if concern.agency.sensitive_service:
                 self.flag(
                     key,
@@ -387,8 +452,8 @@ class _Builder:
                     "level": concern.level,
                     "level_label": _label(Level.choices, concern.level),
                     "categories": sorted(c.name for c in concern.categories.all()),
-                    "raised_by": _name(concern.raised_by),
-                    "agency": concern.agency.name,
+                    "raised_by": self.named(_name(concern.raised_by), concern.agency, where=where),
+                    "agency": self.named(concern.agency.name, concern.agency, where=where),
                     "what_was_seen": concern.what_was_seen,
                     "discussed_with_parent": concern.discussed_with_parent,
                     "not_discussed_reason": concern.not_discussed_reason,
@@ -401,7 +466,7 @@ class _Builder:
                     "steps": [
                         {
                             "at": _when(step.at),
-                            "by": _name(step.by),
+                            "by": self.named(_name(step.by), _agency(step.by), where=where),
                             "what": step.kind_label,
                             "from_level": step.from_level,
                             "to_level": step.to_level,
@@ -439,7 +504,7 @@ class _Builder:
                     CONTACT_REASON,
                 )
         practitioner = invitee.practitioner
-        return {
+        found = {
             "name": invitee.display_name,
             "kind": invitee.get_kind_display(),
             "role": invitee.role or (practitioner.job_title if practitioner else ""),
@@ -449,6 +514,10 @@ class _Builder:
             "substitute": invitee.substitute,
             "contact": contact,
         }
+        service = self._sensitive(_agency(practitioner))
+        if service is not None:  # the whole invitation tells of the service
+            found = {"key": self.service_key(service, "meetings"), **found}
+        return found
 
     def meetings(self) -> list[dict]:
         from meetings.models import Invitee, Meeting
@@ -456,7 +525,7 @@ class _Builder:
         found = []
         meetings = (
             Meeting.objects.filter(children=self.child)
-            .select_related("chair", "location")
+            .select_related("chair__agency", "location")
             .prefetch_related(
                 "children",
                 "decisions",
@@ -473,6 +542,7 @@ class _Builder:
         )
         for meeting in meetings:
             key = f"meeting-{meeting.pk}"
+            where = "meetings"
             others = self._other_children(meeting.children.all())
             if others:
                 self.flag(
@@ -494,7 +564,7 @@ class _Builder:
                     "end": meeting.end_time.strftime("%H:%M"),
                     "venue": meeting.venue_text,
                     "status": meeting.get_status_display(),
-                    "chair": _name(meeting.chair),
+                    "chair": self.named(_name(meeting.chair), _agency(meeting.chair), where=where),
                     "children": [f"{c.forenames} {c.surname}" for c in meeting.children.all()],
                     "concerns_discussed": sorted(
                         c.date.isoformat()
@@ -526,10 +596,14 @@ class _Builder:
 
         found = []
         actions = PlanAction.objects.select_related(
-            "owner", "owner_parent", "owner_young_person", "agency", "service"
+            "owner__agency",
+            "owner_parent",
+            "owner_young_person",
+            "agency",
+            "service__organisation__agency",
         ).prefetch_related(
             "children",
-            Prefetch("notes", queryset=ProgressNote.objects.select_related("by")),
+            Prefetch("notes", queryset=ProgressNote.objects.select_related("by__agency")),
         )
         plans = (
             SupportPlan.objects.filter(children=self.child)
@@ -539,6 +613,7 @@ class _Builder:
         )
         for plan in plans:
             key = f"plan-{plan.pk}"
+            where = "support plans"
             others = self._other_children(plan.children.all())
             if others:
                 self.flag(
@@ -558,7 +633,9 @@ class _Builder:
                     "key": key,
                     "opened_on": _day(plan.created_at),
                     "status": plan.get_status_display(),
-                    "lead_professional": _name(plan.lead) or None,
+                    "lead_professional": (
+                        self.named(_name(plan.lead), _agency(plan.lead), where=where) or None
+                    ),
                     "closed_on": _day(plan.closed_at),
                     "closure_reason": " – ".join(
                         p for p in (plan.get_closure_reason_display(), plan.closure_text) if p
@@ -569,20 +646,7 @@ class _Builder:
                         for o in plan.outcomes.all()
                     ],
                     "actions": [
-                        {
-                            "what": action.what,
-                            "who": action.owner_label,
-                            "agency": action.agency.name if action.agency_id else "",
-                            "service": action.service.name if action.service_id else "",
-                            "due_on": action.due_on.isoformat(),
-                            "status": action.get_status_display(),
-                            "not_done_reason": action.not_done_reason,
-                            "entered_in_error": action.entered_in_error,
-                            "notes": [
-                                {"at": _when(n.at), "by": _name(n.by), "text": n.text}
-                                for n in action.notes.all()
-                            ],
-                        }
+                        self._action(action, where)
                         for action in sorted(mine, key=lambda a: (a.due_on, a.pk))
                     ],
                     "entered_in_error": plan.entered_in_error,
@@ -591,13 +655,38 @@ class _Builder:
             )
         return found
 
+    def _action(self, action, where: str) -> dict:
+        """A plan action: its owner, agency and service each named as :meth:`named` says (a
+        practitioner owner by their own agency; a directory service by the agency it is)."""
+        service = action.service
+        agency = action.agency if action.agency_id else None
+        service_agency = service.organisation.agency if service else None
+        return {
+            "what": action.what,
+            "who": self.named(action.owner_label, _agency(action.owner), where=where),
+            "agency": self.named(agency.name if agency else "", agency, where=where),
+            "service": self.named(service.name if service else "", service_agency, where=where),
+            "due_on": action.due_on.isoformat(),
+            "status": action.get_status_display(),
+            "not_done_reason": action.not_done_reason,
+            "entered_in_error": action.entered_in_error,
+            "notes": [
+                {
+                    "at": _when(n.at),
+                    "by": self.named(_name(n.by), _agency(n.by), where=where),
+                    "text": n.text,
+                }
+                for n in action.notes.all()
+            ],
+        }
+
     def consent(self) -> dict:
         from consent.models import Agreement, InformationRequest, Kind, SharingDecision
 
         child = self.child
         agreements = (
             Agreement.objects.filter(child=child)
-            .select_related("parent", "professional", "agency")
+            .select_related("parent", "professional__agency", "agency")
             .order_by("signed_on", "pk")
         )
         return {
@@ -610,8 +699,18 @@ class _Builder:
                         if a.kind == Kind.PARENT_CARER and a.parent_id
                         else f"{child.forenames} {child.surname} (the young person)"
                     ),
-                    "professional": _name(a.professional),
-                    "agency": a.agency.name,
+                    "professional": self.named(
+                        _name(a.professional),
+                        a.agency,
+                        _agency(a.professional),
+                        where="agreements",
+                    ),
+                    "agency": self.named(
+                        a.agency.name,
+                        a.agency,
+                        _agency(a.professional),
+                        where="agreements",
+                    ),
                     "signed_on": a.signed_on.isoformat(),
                     "sufficient_understanding": a.sufficient_understanding,
                     "understanding_assessed_by": a.understanding_assessed_by,
@@ -667,7 +766,7 @@ class _Builder:
         found = []
         threads = (
             Thread.objects.filter(child=self.child)
-            .select_related("created_by")
+            .select_related("created_by__agency")
             .prefetch_related(
                 Prefetch(
                     "participations",
@@ -675,12 +774,15 @@ class _Builder:
                 ),
                 Prefetch(
                     "messages",
-                    queryset=Message.objects.select_related("author").order_by("sent_at", "pk"),
+                    queryset=Message.objects.select_related("author__agency").order_by(
+                        "sent_at", "pk"
+                    ),
                 ),
             )
             .order_by("created_at", "pk")
         )
         for thread in threads:
+            where = "messages"
             messages = []
             for message in thread.messages.all():
                 key = f"message-{message.pk}"
@@ -695,7 +797,7 @@ class _Builder:
                     {
                         "key": key,
                         "sent_at": _when(message.sent_at),
-                        "author": author,
+                        "author": self.named(author, _agency(message.author), where=where),
                         "body": message.body,
                         "entered_in_error": message.entered_in_error,
                         "error_reason": message.error_reason,
@@ -706,9 +808,15 @@ class _Builder:
                     "key": f"thread-{thread.pk}",
                     "subject": thread.subject,
                     "started_at": _when(thread.created_at),
-                    "started_by": _name(thread.created_by),
+                    "started_by": self.named(
+                        _name(thread.created_by), _agency(thread.created_by), where=where
+                    ),
                     "participants": [
-                        _name(p.user) + (f", {p.user.agency.name}" if p.user.agency_id else "")
+                        self.named(
+                            _name(p.user) + (f", {p.user.agency.name}" if p.user.agency_id else ""),
+                            _agency(p.user),
+                            where=where,
+                        )
                         for p in thread.participations.all()
                     ],
                     "messages": messages,
@@ -720,7 +828,8 @@ class _Builder:
         """Every view, print, download or export of the child's records (and of records merged
         into this one): the agency and role, never the person's name; the reason where they
         broke glass (flagged, one key per grant: people write about others in it). A sensitive
-        service's views carry one key per service, so that they are withheld together."""
+        service's views carry the service's key, so that they are withheld with the rest of
+        it."""
         events = (
             AuditEvent.objects.filter(
                 child_id__in=_merged_ids(self.child),
@@ -757,8 +866,8 @@ class _Builder:
                 "break_glass": break_glass,
             }
             if event.agency_id and event.agency.sensitive_service:
-                row = {"key": f"views-by-agency-{event.agency_id}", **row}
                 sensitive_seen[event.agency_id].append(event)
+                row = {"key": f"sensitive-agency-{event.agency_id}", **row}
             found.append(row)
         for key, (event, reason) in reasons.items():
             agency = event.agency.name if event.agency_id else "no agency"
@@ -768,14 +877,10 @@ class _Builder:
                 f"The reason given for breaking glass ({agency}, {_said(event.at)}): “{reason}”",
                 BREAK_GLASS_REASON,
             )
-        for agency_id, seen in sensitive_seen.items():
-            self.flag(
-                f"views-by-agency-{agency_id}",
-                "Who has seen the record",
-                f"{len(seen)} view{'s' if len(seen) != 1 else ''} of the record by "
-                f"{seen[0].agency.name}",
-                SENSITIVE_REASON,
-                SENSITIVE,
+        for seen in sensitive_seen.values():
+            self.service_key(
+                seen[0].agency,
+                f"{len(seen)} view{'s' if len(seen) != 1 else ''} of the record",
             )
         return found
 
@@ -797,6 +902,7 @@ class _Builder:
             "viewed_by": self.viewed_by(),
             "withheld": [],
         }
+        self.flag_services()
         return Gathered(document, self.flags, list(self.access.household))
 
 

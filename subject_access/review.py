@@ -4,8 +4,9 @@ Whatever needs a second look is *flagged* while the answer is gathered (:mod:`.c
 :class:`Flag` names the part's ``key``, its kind (third party, sensitive service, shielded
 address) and why. Any part of the answer that carries a ``key`` can be withheld:
 :func:`released` puts ``{"key": …, "withheld": reason}`` in its place (several parts may share
-one key, such as every view by one sensitive service: they are withheld once) and lists what was
-withheld and why. The released answer must validate against the schema kept in
+one key: everything that names one sensitive service, its practitioners included, is under the
+service's key, so that it is withheld everywhere at once) and lists what was withheld and why.
+The released answer must validate against the schema kept in
 ``subject_access/schemas/subject-access-1.json``.
 """
 
@@ -36,6 +37,11 @@ CONTACT_REASON = (
     "Another adult's contact details: they are that person's own information, not the child's."
 )
 SIBLING_REASON = "Another child in the family: their details are their own information."
+SIBLING_SENSITIVE_REASON = (
+    "Another child in the family, working with a sensitive service (sexual health, mental "
+    "health or substance misuse): their details, and that service's part in their life, are "
+    "their own information."
+)
 SENSITIVE_REASON = (
     "A sensitive service (sexual health, mental health or substance misuse), shown to "
     "practitioners only with consent: check that releasing it to the person asking is safe "

@@ -4,10 +4,12 @@ place."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from audit.models import Action, AuditEvent
@@ -172,8 +174,7 @@ def test_other_peoples_information_is_flagged_for_review(scene, morgan):
         f"meeting-{meeting.pk}": "third_party",
         f"invitee-{invitee.pk}-contact": "third_party",
         f"plan-{scene.plan.pk}": "third_party",
-        f"involvement-{scene.child.involvements.get(practitioner=scene.people['tess']).pk}":
-            "sensitive_service",
+        f"sensitive-agency-{scene.people['tess'].agency_id}": "sensitive_service",
     }  # fmt: skip
     for key, kind in expected.items():
         assert flags[key].kind == kind, key
@@ -187,6 +188,15 @@ def test_other_peoples_information_is_flagged_for_review(scene, morgan):
     assert "Peregrine Brackenbury" in flags[f"sibling-{scene.sibling.pk}"].description
     sensitive_concern = [f for f in gathered.flags if f.section == "Concerns"]
     assert len(sensitive_concern) == 1 and "CAMHS" in sensitive_concern[0].description
+    # Tess's involvement and her concern: both under CAMHS's one key, told in one flag.
+    tess = scene.child.involvements.get(practitioner=scene.people["tess"])
+    [service] = [f for f in gathered.flags if f.section == "Sensitive services"]
+    assert service.description.startswith("CAMHS, wherever it or its practitioners are named")
+    assert "Tess Quill, Therapist" in service.description
+    assert "concerns" in service.description
+    [row] = [i for i in gathered.document["involvements"] if i["practitioner"] == "Tess Quill"]
+    assert row["key"] == service.key != f"involvement-{tess.pk}"
+    assert len(gathered.keys) == len(gathered.flags)  # one flag for each key
 
 
 def test_when_the_child_asks_every_parents_contact_details_are_flagged(scene, morgan):
@@ -234,12 +244,13 @@ def test_a_sensitive_services_views_are_withheld_together(scene, morgan, client_
     for _ in range(2):
         assert client.get(f"/children/{scene.child.pk}/record/").status_code == 200
     gathered = content.gather(scene.sar, morgan)
-    key = f"views-by-agency-{tess.agency_id}"
+    key = f"sensitive-agency-{tess.agency_id}"
     assert gathered.flag(key).kind == "sensitive_service"
-    assert "2 views of the record by CAMHS" in gathered.flag(key).description
+    assert "2 views of the record" in gathered.flag(key).description
     doc = review.released(gathered, {key: "A sensitive service"})
     rows = [row for row in doc["viewed_by"] if row.get("key") == key]
     assert rows == [{"key": key, "withheld": "A sensitive service"}]
+    assert doc["involvements"].count({"key": key, "withheld": "A sensitive service"}) == 1
     assert "CAMHS" not in json.dumps(doc["viewed_by"])
 
 
@@ -309,3 +320,104 @@ def test_summaries_received_from_another_authority_are_listed(scene, morgan):
         ("Medway Council", morgan.get_full_name())
     ]
     assert "From Medway Council, imported on" in words(render_answer(doc))
+
+
+def test_a_sensitive_service_withheld_is_withheld_wherever_it_is_named(
+    scene, morgan, agencies, client_for
+):
+    """CAMHS and its therapist are named well beyond her involvement: she recorded an agreement,
+    wrote to amara, was invited to the meeting, owns a plan action and its progress note, moved
+    amara's concern on, chaired a meeting, and works with the brother too. Withholding the
+    sensitive items leaves neither name anywhere; releasing them shows both."""
+    from concerns import actions as concern_actions
+    from concerns.models import Concern
+    from consent import actions as consent_actions
+    from consent.models import Decision, Kind
+    from meetings.models import Invitee, Meeting, MeetingKind, PlanAction, ProgressNote
+    from messaging import actions as message_actions
+    from tests.children.conftest import involve
+
+    tess, amara = scene.people["tess"], scene.people["amara"]
+    today = timezone.localdate()
+    consent_actions.record_agreement(
+        request=as_request(tess), by=tess, child=scene.child, kind=Kind.PARENT_CARER,
+        values={"decision": Decision.AGREE, "parent": scene.father.pk,
+                "signed_on": today - dt.timedelta(days=2)},
+    )  # fmt: skip
+    thread = message_actions.start_thread(
+        request=as_request(tess), by=tess, recipients=[amara], subject="Sessions",
+        body="Can we talk about Thursday?", child=scene.child,
+    )  # fmt: skip
+    message_actions.reply(request=as_request(amara), by=amara, thread=thread, body="Yes, 2pm.")
+    Invitee.objects.create(meeting=scene.meeting, kind="practitioner", practitioner=tess)
+    meeting = Meeting.objects.create(
+        kind=MeetingKind.REVIEW, date=today, start_time=dt.time(9), end_time=dt.time(10),
+        venue="Room 4", chair=tess, created_by=amara,
+    )  # fmt: skip
+    meeting.children.set([scene.child])
+    action = PlanAction.objects.create(
+        plan=scene.plan, what="Weekly sessions", owner_kind="practitioner", owner=tess,
+        agency=tess.agency, due_on=today, created_by=amara,
+    )  # fmt: skip
+    action.children.set([scene.child])
+    ProgressNote.objects.create(action=action, by=tess, text="Two sessions so far")
+    snow = Concern.objects.get(child=scene.child, what_was_seen__contains="snow")
+    concern_actions.change_concern(
+        request=as_request(tess), by=tess, concern=snow, version=snow.version,
+        outcome=snow.outcome, level=2, note="Seen at clinic",
+    )  # fmt: skip
+    involve(tess, scene.sibling, role="Therapist")
+    client = client_for(tess)
+    assert client.get(f"/children/{scene.child.pk}/record/").status_code == 200
+
+    gathered = content.gather(scene.sar, morgan)
+    started = scene.child.involvements.get(practitioner=tess).started_on
+    tess_from = f"{started.day} {started:%B %Y}"
+    service_key = f"sensitive-agency-{tess.agency_id}"
+    sensitive = {f.key for f in gathered.flags if f.kind == "sensitive_service"}
+    # The service once, its own concern, and the brother (CAMHS works with him).
+    assert service_key in sensitive and f"sibling-{scene.sibling.pk}" in sensitive
+    assert len(sensitive) == 3
+    flag = gathered.flag(service_key)
+    assert flag.description == (
+        "CAMHS, wherever it or its practitioners are named: working with Peregrine Brackenbury; "
+        f"Tess Quill, Therapist (from {tess_from}); concerns; meetings; support plans; "
+        "agreements; messages; 1 view of the record"
+    )
+
+    def answer(withheld):
+        doc = review.released(gathered, withheld)
+        assert review.validate(doc) == []
+        assert list(Draft202012Validator(SCHEMA).iter_errors(doc)) == []
+        return doc, json.dumps(doc, ensure_ascii=False), words(render_answer(doc))
+
+    # Released: both names are there, in each place.
+    doc, text, pdf = answer({})
+    for name in ("CAMHS", "Tess Quill"):
+        assert name in text and name in pdf, name
+    [agreement] = [a for a in doc["consent"]["agreements"] if a["given_by"].startswith("Edmund")]
+    assert agreement["professional"] == {"key": service_key, "name": "Tess Quill"}
+    assert agreement["agency"] == {"key": service_key, "name": "CAMHS"}
+    assert "recorded by Tess Quill, CAMHS" in pdf
+    assert "Sessions" in pdf and "Started" in pdf and "Weekly sessions – Tess Quill, CAMHS" in pdf
+    assert "chaired by Tess Quill" in pdf and "Concern changed by Tess Quill" in pdf
+
+    # Withheld: every item flagged as a sensitive service, and neither name is left.
+    reason = "Sensitive service: the young person has not agreed"
+    doc, text, pdf = answer({key: reason for key in sensitive})
+    for name in ("CAMHS", "Tess", "Quill"):
+        assert name not in text, name
+        assert name not in pdf, name
+    withheld = {"key": service_key, "withheld": reason}
+    assert agreement["given_by"] in text  # the agreement is still told, without her name
+    [agreement] = [a for a in doc["consent"]["agreements"] if a["given_by"].startswith("Edmund")]
+    assert agreement["professional"] == agreement["agency"] == withheld
+    sessions = next(t for t in doc["messages"] if t["subject"] == "Sessions")
+    assert sessions["started_by"] == withheld and withheld in sessions["participants"]
+    assert sessions["messages"][0]["author"] == withheld
+    assert sessions["messages"][0]["body"] == "Can we talk about Thursday?"
+    assert withheld in next(m for m in doc["meetings"] if m["venue"] == "Room 4").values()
+    assert f"Withheld: {reason}" in pdf
+    assert "recorded by Withheld: " + reason in pdf
+    assert "Weekly sessions – Withheld: " + reason in pdf
+    assert "Concern changed by Withheld: " + reason in pdf
