@@ -64,7 +64,8 @@ class World:
 
 def _build_world() -> World:
     from audit.models import Alert, AlertKind
-    from children.models import Involvement
+    from children.demo import ARCHIVED_REF
+    from children.models import Child, Involvement
     from concerns.models import Category as ConcernCategory
     from concerns.models import Concern
     from consent.models import Agreement, SharingDecision
@@ -137,6 +138,8 @@ def _build_world() -> World:
     kwargs = {
         "set-password": {"uidb64": urlsafe_base64_encode(force_bytes(other.pk)), "token": token},
         "children:by-ref": {"ref": child.lisa_ref},
+        # Only an archived record can be restored: the demo's.
+        "children:restore": {"pk": Child.objects.get(lisa_ref=ARCHIVED_REF).pk},
         "children:transfer-summary-json": {"pk": child.pk, "item_pk": summary.pk},
         "children:transfer-summary-pdf": {"pk": child.pk, "item_pk": summary.pk},
         "children:import-review": {"token": pending.token},
