@@ -48,7 +48,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import re
 import resource
 import shutil
 import tempfile
@@ -70,7 +69,7 @@ from children.models import BreakGlass, Child, Involvement, LegalHold, RemovedRe
 from children.retention import Report, Schedule, apply_retention
 from concerns.models import Category
 from consent.uploads import SCAN_FOLDER
-from lisa.benchmarking import use_database
+from lisa.benchmarking import load_step, use_database
 from lisa.models import Agency, AgencyType, Role, User
 from meetings.models import Meeting, SupportPlan
 
@@ -681,18 +680,7 @@ class Command(BaseCommand):
     # --- the database -------------------------------------------------------------------------
 
     def _step(self, label: str, sql: str, params: dict) -> int:
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.rowcount
-            # The load is one transaction, out of autovacuum's sight: later steps read these
-            # rows, and would otherwise be planned for empty tables.
-            table = re.search(r"(?:INSERT INTO|CREATE TEMP TABLE) (\w+)", sql)[1]
-            cursor.execute(f"ANALYZE {table}")
-        if self.verbosity >= 2:
-            took = time.perf_counter() - started
-            self.stdout.write(f"  {label}: {max(rows, 0):,} rows in {took:.1f} s")
-        return rows
+        return load_step(self, label, sql, params)
 
     def _build(self, children: int, seed: float) -> Expected:
         started = time.perf_counter()

@@ -42,7 +42,7 @@ from directory.areas import SECTOR_WARDS
 from figures import views  # noqa: F401  (registers every section's figures)
 from figures.base import SECTION_TITLES, SECTIONS
 from figures.scope import default_range
-from lisa.benchmarking import use_database
+from lisa.benchmarking import load_step, use_database
 from lisa.models import Agency, AgencyType, Role, User
 
 PAGE_TARGET_MS = 1000
@@ -669,19 +669,7 @@ class Command(BaseCommand):
         )
 
     def _step(self, label: str, sql: str, params: dict) -> int:
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.rowcount
-            # The whole load is one transaction, out of autovacuum's sight: without fresh
-            # statistics the later steps, which read these rows, would be planned for empty
-            # tables.
-            table = re.search(r"(?:INSERT INTO|CREATE TEMP TABLE) (\w+)", sql)[1]
-            cursor.execute(f"ANALYZE {table}")
-        if self.verbosity >= 2:
-            took = time.perf_counter() - started
-            self.stdout.write(f"  {label}: {max(rows, 0):,} rows in {took:.1f} s")
-        return rows
+        return load_step(self, label, sql, params)
 
     def _build(self, sizes: dict[str, int], seed: float) -> None:
         started = time.perf_counter()
