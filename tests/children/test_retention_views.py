@@ -105,3 +105,12 @@ def test_a_record_not_archived_cannot_be_restored(morgan, client_for):
     child = make_child()
     response = client_for(morgan).post(f"/children/{child.pk}/retention/restore/", {"reason": "x"})
     assert response.status_code == 403
+
+
+def test_the_archived_list_is_the_central_teams_alone(client, amara, priya, client_for):
+    archived(forenames="Hiddenarchivee")
+    assert client.get("/children/archived/")["Location"].startswith("/sign-in/")
+    for user in (amara, priya):
+        response = client_for(user).get("/children/archived/")
+        assert response.status_code == 403
+        assert "Hiddenarchivee" not in response.content.decode()
