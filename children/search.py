@@ -45,6 +45,8 @@ class Match:
     reasons: list[str] = field(default_factory=list)
     # The person may not see this child's address, so the match says nothing about it.
     address_hidden: bool = False
+    # Both names are the ones typed or spellings of them (matching.NameScore.strong).
+    strong: bool = False
 
 
 class _Viewer:
@@ -133,8 +135,9 @@ def _rank(candidates, query: ParsedQuery, hidden: set[int] = frozenset()) -> lis
     district = matching.postcode_district(query.postcode)
     for child in candidates:
         reasons: list[str] = []
+        strong = False
         if query.words:
-            score, reasons = matching.score_names(
+            score, reasons, strong = matching.score_names(
                 query.words, child.forenames, child.surname, child.other_names
             )
         else:
@@ -162,7 +165,9 @@ def _rank(candidates, query: ParsedQuery, hidden: set[int] = frozenset()) -> lis
                 score += 2
                 reasons.append(f"same postcode district ({district})")
         if score >= SHOW_THRESHOLD or not query.words:
-            matches.append(Match(child, round(min(score, 100.0), 1), reasons, address_hidden))
+            matches.append(
+                Match(child, round(min(score, 100.0), 1), reasons, address_hidden, strong)
+            )
     matches.sort(key=lambda m: (-m.score, m.child.surname, m.child.forenames, m.child.pk))
     return matches
 
@@ -193,7 +198,11 @@ def _seen_at(queryset, viewer: _Viewer) -> list:
 
 def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
     """Candidates in tiers: names that sound the same first, then (only when those are few and
-    no date of birth narrows the search) the keys that tolerate a typo."""
+    no date of birth narrows the search) the keys that tolerate a typo, then either name alone.
+
+    With a date of birth, everyone born that day who shares either name is a candidate however
+    common the name (the probes by key *and* date are exact); a child born that day whose names
+    share no key at all is reached only while few children share the day."""
     pairs, singles = matching.query_keys(query.words)
     base = base.only(*RANKING_FIELDS)
     seen: dict[int, object] = {}
@@ -204,8 +213,9 @@ def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
 
     sounds_alike = sorted(k for k in pairs if k.startswith("fs:"))
     typo_tolerant = sorted(k for k in pairs if not k.startswith("fs:"))
+    either_name = sorted(matching.word_keys(query.words)) if pairs else []
     if sounds_alike:
-        # With a date of birth the probe by date below does the precise work; this one only
+        # With a date of birth the probes by date below do the precise work; this one only
         # keeps a child whose date was typed wrongly within reach.
         cap = CANDIDATE_CAP // 4 if query.date_of_birth else CANDIDATE_CAP
         take(base.filter(search_keys__overlap=sounds_alike), cap)
@@ -220,8 +230,8 @@ def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
         else:
             take(narrowed)
     if query.date_of_birth:
-        # Everyone born that day (or with day and month swapped): a handful, ranked by name.
-        # This also catches typos, so the typo-tolerant keys are not needed.
+        # Everyone born that day (or with day and month swapped) who shares a name, then
+        # (while there are few) everyone born that day: ranked by name, which also catches typos.
         dates = [query.date_of_birth]
         if query.date_of_birth.day <= 12:
             with contextlib.suppress(ValueError):
@@ -230,9 +240,15 @@ def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
                         day=query.date_of_birth.month, month=query.date_of_birth.day
                     )
                 )
-        take(base.filter(date_of_birth__in=dates))
-    elif typo_tolerant and len(seen) < ENOUGH_EXACT:
-        take(base.filter(search_keys__overlap=typo_tolerant))
+        born = base.filter(date_of_birth__in=dates)
+        if either_name:
+            take(born.filter(search_keys__overlap=either_name))
+        take(born)
+    else:
+        if typo_tolerant and len(seen) < ENOUGH_EXACT:
+            take(base.filter(search_keys__overlap=typo_tolerant))
+        if either_name and len(seen) < ENOUGH_EXACT:
+            take(base.filter(search_keys__overlap=either_name))
     return list(seen.values())
 
 
@@ -339,7 +355,7 @@ def likely_duplicates(
             continue
         same_dob = "same date of birth" in match.reasons
         same_place = "same postcode" in match.reasons
-        if same_dob or same_place or match.score >= 85:
+        if same_dob or same_place or match.strong:
             likely.append(match)
     shown = exact_ids | {m.child.pk for m in likely}
     for child in same_day_and_place:

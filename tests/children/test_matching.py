@@ -15,7 +15,7 @@ def found(typed: str, forenames: str, surname: str, other_names: str = "") -> bo
     stored = set(matching.child_keys(forenames, surname, other_names))
     if not (stored & (pairs | singles)):
         return False
-    score, _ = matching.score_names(words, forenames, surname, other_names)
+    score, _, _ = matching.score_names(words, forenames, surname, other_names)
     return score >= SHOW_THRESHOLD
 
 
@@ -65,18 +65,18 @@ def test_names_that_must_not_match(typed, forenames, surname):
 
 
 def test_reasons_say_why():
-    _, reasons = matching.score_names(["jon", "smyth"], "John", "Smith")
+    _, reasons, _ = matching.score_names(["jon", "smyth"], "John", "Smith")
     assert any("another form of Jon" in r for r in reasons)
     assert any("sounds like Smyth" in r for r in reasons)
-    _, swapped = matching.score_names(["smith", "john"], "John", "Smith")
+    _, swapped, _ = matching.score_names(["smith", "john"], "John", "Smith")
     assert "forename and surname swapped" in swapped
-    _, other = matching.score_names(["jay", "okafor"], "Chukwuemeka", "Okafor", "Jay")
+    _, other, _ = matching.score_names(["jay", "okafor"], "Chukwuemeka", "Okafor", "Jay")
     assert "other name" in other
 
 
 def test_exact_name_scores_higher_than_a_variant():
-    exact, _ = matching.score_names(["john", "smith"], "John", "Smith")
-    variant, _ = matching.score_names(["john", "smith"], "Jon", "Smyth")
+    exact, _, _ = matching.score_names(["john", "smith"], "John", "Smith")
+    variant, _, _ = matching.score_names(["john", "smith"], "Jon", "Smyth")
     assert exact > variant >= SHOW_THRESHOLD
 
 
@@ -145,3 +145,70 @@ def test_a_hidden_address_adds_nothing_to_the_score_and_gives_no_reason():
     assert not any("postcode" in reason for reason in ranked[3].reasons)
     assert ranked[3].score == _rank([hidden_at_home], parse("Johnny Smyth"))[0].score
     assert ranked[3].score < ranked[2].score < ranked[1].score
+
+
+@pytest.mark.parametrize(
+    ("typed", "forenames", "surname", "written_as"),
+    [
+        ("Lukasz Wisniewski", "Łukasz", "Wiśniewski", "Łukasz"),
+        ("Sukru Yildiz", "Şükrü", "Yıldız", "Yıldız"),
+        ("Jonas Mueller", "Jonas", "Müller", "Müller"),
+        ("Soren Aero", "Søren", "Ærø", "Søren"),
+        ("Petra Sharic", "Petra", "Šarić", "Šarić"),
+        ("Nguyen Thi Huong", "Thị Hương", "Nguyễn", "Nguyễn"),
+        ("Aleksandr Kuznetsov", "Александр", "Кузнецов", "Кузнецов"),
+        ("Alexander Kuznetsov", "Александр", "Кузнецов", "Александр"),
+        ("Yulia Smirnova", "Юлия", "Смирнова", "Юлия"),
+        ("Giorgos Papadopoulos", "Γιώργος", "Παπαδόπουλος", "Παπαδόπουλος"),
+        ("Xiaoming Wang", "小明", "王", "小明"),
+        ("Xiao Ming Wang", "小明", "王", "王"),
+        ("Mohammed Ali", "محمد", "علي", "محمد"),
+        ("Cathal McGrath", "Cathal", "Mac Gráith", "Mac Gráith"),
+    ],
+)
+def test_names_as_written_are_found_as_typed_and_the_reason_says_how_written(
+    typed, forenames, surname, written_as
+):
+    assert found(typed, forenames, surname)
+    _, reasons, _ = matching.score_names(parse(typed).words, forenames, surname)
+    assert f"written {written_as}" in reasons
+
+
+def test_romanisations_of_one_name_fold_alike_and_different_names_do_not():
+    assert len({matching.fold(w) for w in ("yuliya", "iuliia", "julia", "yulia")}) == 1
+    assert matching.fold("dmitriy") == matching.fold("dmitrii") == matching.fold("dmitri")
+    assert matching.fold("maccarthy") == matching.fold("mccarthy")
+    assert matching.fold("alexander") != matching.fold("alexandra")
+
+
+@pytest.mark.parametrize(
+    ("typed", "forenames", "surname"),
+    [
+        ("Alexandra Kuznetsova", "Александр", "Кузнецов"),  # his sister
+        ("Daniela Smith", "Daniel", "Smith"),
+        ("Christina Jones", "Christopher", "Jones"),
+        ("Mohammed Alim", "Mohammed", "Ali"),
+        ("Paul Wegner", "Paul", "Wagner"),
+        ("Ka Yee Chan", "Ka Yan", "Chan"),  # a word typed that is not the child's
+    ],
+)
+def test_a_different_name_sharing_a_long_beginning_is_never_a_strong_match(
+    typed, forenames, surname
+):
+    assert not matching.score_names(parse(typed).words, forenames, surname).strong
+
+
+def test_spellings_of_the_same_name_are_a_strong_match():
+    for typed, forenames, surname in [
+        ("Aleksandr Kuznetsov", "Александр", "Кузнецов"),
+        ("Jon Smith", "John", "Smith"),
+        ("Sean MacCarthy", "Seán", "McCarthy"),
+    ]:
+        assert matching.score_names(parse(typed).words, forenames, surname).strong
+
+
+def test_a_surname_particle_alone_matches_nobody():
+    # "Ní" begins many Irish surnames: typed with another surname it is not a match.
+    score = matching.score_names(["saoirse", "ni", "dhonnabhain"], "Saoirse", "Ní Dhomhnaill")
+    assert not score.strong
+    assert "ni" not in matching.tokens("Ní Dhomhnaill")
