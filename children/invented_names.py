@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import random
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -42,6 +43,10 @@ TRADITIONS: tuple[tuple[str, float, str, bool], ...] = (
 )
 # Of all children, the share recorded in a script other than Latin.
 OWN_SCRIPT_SHARE = 0.02
+# Arabic and Bengali script written letter by letter in Latin loses its short vowels, which an
+# English record would have: names of those traditions recorded in Latin letters come from
+# Faker's lists in Latin letters for Pakistan and India instead.
+LATIN_LOCALE = {"Arabic": "en_PK", "Bengali": "en_IN"}
 
 # Faker has no Somali locale: common Somali names, invented combinations only.
 _SOMALI_MALE = (
@@ -110,11 +115,17 @@ def _lists(locale: str) -> dict[str, _Weighted]:
                 return names
         raise LookupError(f"{locale} has none of {attributes}")
 
+    male_surnames = first("last_names_male", "male_last_names", "last_names")
+    female_surnames = getattr(provider, "last_names_female", None) or [
+        # Polish women's surnames end in -ska, -cka, -dzka where the men's end in -i.
+        re.sub(r"(sk|ck|dzk)i$", r"\1a", name)
+        for name in male_surnames
+    ]
     return {
         "male": _Weighted(first("first_names_male", "first_names")),
         "female": _Weighted(first("first_names_female", "first_names")),
-        "surname_male": _Weighted(first("last_names_male", "last_names")),
-        "surname_female": _Weighted(first("last_names_female", "last_names")),
+        "surname_male": _Weighted(male_surnames),
+        "surname_female": _Weighted(female_surnames),
     }
 
 
@@ -143,7 +154,11 @@ class NameSource:
     def child(self, rng: random.Random, *, tradition: str = "", gender: str = "") -> InventedChild:
         tradition = tradition or rng.choices(self.traditions, cum_weights=self.cumulative)[0]
         gender = gender or rng.choice(("female", "male"))
-        lists = _lists(self.locale[tradition])
+        own_script = rng.random() < self.own_script_chance[tradition]
+        locale = self.locale[tradition]
+        if not own_script:
+            locale = LATIN_LOCALE.get(tradition, locale)
+        lists = _lists(locale)
         forenames = lists[gender].draw(rng)
         if rng.random() < 0.15:
             second = lists[gender].draw(rng)
@@ -153,7 +168,6 @@ class NameSource:
         if tradition == "English" and rng.random() < 0.04:
             surname = f"{surname}-{lists['surname_male'].draw(rng)}"
         other = lists[gender].draw(rng) if rng.random() < 0.03 else ""
-        own_script = rng.random() < self.own_script_chance[tradition]
         if not own_script:
             forenames, surname, other = (_as_recorded(n) for n in (forenames, surname, other))
         return InventedChild(forenames, surname, other, gender, tradition, own_script)

@@ -477,7 +477,17 @@ def _spellings(word: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=100_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokens_of(text))
+
+
 def tokens(text: str) -> list[str]:
+    """The words of a name as keyed (see :func:`tokens_of`); remembered for names seen often."""
+    return list(_tokens(text or ""))
+
+
+def tokens_of(text: str) -> list[str]:
     """The words of a name as keyed: each word transliterated, and also in its two-letter
     spelling; a double-barrelled or spaced name also kept whole; a surname particle (Ní, al) left
     out on its own, and an Irish surname after Ní or Nic also without its lenition."""
@@ -500,6 +510,7 @@ def tokens(text: str) -> list[str]:
     return list(dict.fromkeys(result))
 
 
+@lru_cache(maxsize=100_000)
 def written(text: str) -> dict[str, str]:
     """Each word of a name as keyed, with the word as written where they differ by more than
     letter case and apostrophes ({"lukasz": "Łukasz"}): the reasons a match gives say so."""
@@ -515,6 +526,7 @@ def written(text: str) -> dict[str, str]:
     return words
 
 
+@lru_cache(maxsize=100_000)
 def _without_vowel_signs(text: str) -> bool:
     """Written in a script whose transliteration leaves out most vowels (Arabic, Hebrew, and the
     Indian scripts' inherent vowel): "محمد" -> "mhmd", "রহমান" -> "rhman"."""
@@ -770,6 +782,7 @@ def another_name(typed: str, stored: str) -> bool:
     )
 
 
+@lru_cache(maxsize=200_000)
 def _word_similarity(
     typed: str, stored: str, *, forename: bool, voweless: bool = False
 ) -> tuple[float, str]:

@@ -63,7 +63,7 @@ class Child(Versioned, models.Model):
     """A child or young person known to LISA. The index card is shown to any practitioner; the
     full record only to those with a legitimate relationship (see children/rules.py)."""
 
-    lisa_ref = models.CharField("LISA reference", max_length=9, unique=True, editable=False)
+    lisa_ref = models.CharField("LISA reference", max_length=10, unique=True, editable=False)
     forenames = models.CharField(max_length=100)
     surname = models.CharField(max_length=100)
     other_names = models.CharField(
@@ -150,7 +150,7 @@ class Child(Versioned, models.Model):
                 name="child_upn_format",
             ),
             models.CheckConstraint(
-                condition=Q(lisa_ref__regex=r"^L[0-9]{7}[A-Z]$"), name="child_lisa_ref_format"
+                condition=Q(lisa_ref__regex=r"^L[0-9]{7,8}[A-Z]$"), name="child_lisa_ref_format"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=[value for value, _ in ChildStatus.choices]),
@@ -194,8 +194,8 @@ class Child(Versioned, models.Model):
         if self.lisa_ref:
             return super().save(*args, **kwargs)
         # A new reference: try again on the rare clash with an existing one.
-        for _ in range(10):
-            self.lisa_ref = new_lisa_ref()
+        for attempt in range(10):
+            self.lisa_ref = new_lisa_ref(attempt)
             if Child.objects.filter(lisa_ref=self.lisa_ref).exists():
                 continue
             try:
@@ -592,7 +592,7 @@ class RemovedRecord(models.Model):
     identifies the child."""
 
     child_id = models.BigIntegerField(unique=True)
-    lisa_ref = models.CharField("LISA reference", max_length=9, unique=True)
+    lisa_ref = models.CharField("LISA reference", max_length=10, unique=True)
     created_on = models.DateField()
     archived_on = models.DateField()
     removed_at = models.DateTimeField(default=timezone.now)

@@ -183,8 +183,10 @@ RANKING_FIELDS = (
     "gender",
     "status",
 )
-# Fewer exact-sound candidates than this and the typo-tolerant keys are tried too.
+# Fewer exact-sound candidates than this and the typo-tolerant keys are tried too, for at most
+# this many more candidates (each is ranked in Python).
 ENOUGH_EXACT = 15
+TYPO_CAP = 200
 
 
 def _seen_at(queryset, viewer: _Viewer) -> list:
@@ -246,9 +248,11 @@ def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
         take(born)
     else:
         if typo_tolerant and len(seen) < ENOUGH_EXACT:
-            take(base.filter(search_keys__overlap=typo_tolerant))
-        if either_name and len(seen) < ENOUGH_EXACT:
-            take(base.filter(search_keys__overlap=either_name))
+            take(base.filter(search_keys__overlap=typo_tolerant), TYPO_CAP)
+        if either_name and not seen:
+            # Nothing alike in both names: children sharing one of them, the other perhaps a
+            # part of the name (Tobi for Oluwatobiloba) or a nickname no group knows.
+            take(base.filter(search_keys__overlap=either_name), TYPO_CAP)
     return list(seen.values())
 
 

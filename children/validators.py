@@ -112,18 +112,26 @@ def validate_postcode(value: str) -> None:
         raise ValidationError("Enter a real UK postcode, like SE13 6LH", code="postcode")
 
 
-# --- LISA reference: L, seven digits and a check letter ----------------------------------------
+# --- LISA reference: L, seven digits (eight once those run short) and a check letter -----------
 
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"  # no I, O or S: easily misread
-LISA_REF_RE = re.compile(r"^L\d{7}[A-Z]$")
+LISA_REF_RE = re.compile(r"^L\d{7,8}[A-Z]$")
+# Seven digits give nine million references: a borough's index, not a country's. Once a
+# seven-digit draw keeps landing on references in use, new ones have eight.
+SEVEN_DIGIT_TRIES = 5
 
 
 def lisa_ref_check(digits: str) -> str:
-    return _REF_ALPHABET[sum(int(d) * w for d, w in zip(digits, range(8, 1, -1), strict=True)) % 23]
+    weights = range(len(digits) + 1, 1, -1)
+    return _REF_ALPHABET[sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 23]
 
 
-def new_lisa_ref() -> str:
-    digits = f"{secrets.randbelow(9_000_000) + 1_000_000}"
+def new_lisa_ref(attempt: int = 0) -> str:
+    """A random reference; from the ``SEVEN_DIGIT_TRIES``-th attempt on, one of eight digits."""
+    if attempt < SEVEN_DIGIT_TRIES:
+        digits = f"{secrets.randbelow(9_000_000) + 1_000_000}"
+    else:
+        digits = f"{secrets.randbelow(90_000_000) + 10_000_000}"
     return f"L{digits}{lisa_ref_check(digits)}"
 
 
@@ -133,4 +141,4 @@ def compact_lisa_ref(value: str) -> str:
 
 def is_valid_lisa_ref(value: str) -> bool:
     ref = compact_lisa_ref(value)
-    return bool(LISA_REF_RE.match(ref)) and lisa_ref_check(ref[1:8]) == ref[8]
+    return bool(LISA_REF_RE.match(ref)) and lisa_ref_check(ref[1:-1]) == ref[-1]

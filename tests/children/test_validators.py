@@ -83,3 +83,13 @@ def test_lisa_references_carry_a_check_letter():
     # A single mistyped digit is caught.
     digit = str((int(ref[3]) + 1) % 10)
     assert not is_valid_lisa_ref(ref[:3] + digit + ref[4:])
+
+
+def test_references_have_eight_digits_once_seven_digit_ones_keep_clashing():
+    from children.validators import SEVEN_DIGIT_TRIES
+
+    assert len(new_lisa_ref(SEVEN_DIGIT_TRIES - 1)) == 9
+    ref = new_lisa_ref(SEVEN_DIGIT_TRIES)
+    assert len(ref) == 10 and is_valid_lisa_ref(ref)
+    assert ref[-1] == lisa_ref_check(ref[1:-1])
+    assert not is_valid_lisa_ref(ref[:-1] + ("A" if ref[-1] != "A" else "B"))

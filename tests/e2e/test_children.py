@@ -18,7 +18,7 @@ from tests.e2e.conftest import allow_console_error, follow, sign_in, sign_out, s
 
 pytestmark = pytest.mark.e2e
 
-LISA_REF = re.compile(r"^L[0-9]{7}[A-Z]$")
+LISA_REF = re.compile(r"^L[0-9]{7,8}[A-Z]$")
 NEW_CHILD = "Kemi Adebayo-Rowe"
 LOOKALIKE = "Kemmy Adebayo Rowe"
 VALID_NHS_NUMBER = "943 476 5919"
