@@ -83,7 +83,9 @@ def _children(*, archived: bool = False):
     # Archived records (children/retention.py) leave the search; the central team opens them
     # from the list of archived records, and its duplicate check still finds them (a young
     # person who comes back is restored, not added twice).
-    found = Child.objects.filter(merged_into__isnull=True)
+    # No ORDER BY: with one and a LIMIT, PostgreSQL may walk the name index and test every row
+    # rather than ask the key or date index (seconds on a large index). Ranking sorts after.
+    found = Child.objects.filter(merged_into__isnull=True).order_by()
     return found if archived else found.filter(archived_at__isnull=True)
 
 
@@ -219,7 +221,7 @@ def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
     if sounds_alike:
         # With a date of birth the probes by date below do the precise work; this one only
         # keeps a child whose date was typed wrongly within reach.
-        cap = CANDIDATE_CAP // 4 if query.date_of_birth else CANDIDATE_CAP
+        cap = CANDIDATE_CAP // 8 if query.date_of_birth else CANDIDATE_CAP
         take(base.filter(search_keys__overlap=sounds_alike), cap)
     if singles:
         narrowed = base.filter(search_keys__overlap=sorted(singles))
@@ -245,7 +247,11 @@ def _candidates_by_name(query: ParsedQuery, base, viewer: _Viewer):
         born = base.filter(date_of_birth__in=dates)
         if either_name:
             take(born.filter(search_keys__overlap=either_name))
-        take(born)
+            # A safety net for names typed beyond recognition: complete on a small index, a
+            # sample on a national one, where a thousand or more children share each birthday.
+            take(born, CANDIDATE_CAP // 4)
+        else:
+            take(born)
     else:
         if typo_tolerant and len(seen) < ENOUGH_EXACT:
             take(base.filter(search_keys__overlap=typo_tolerant), TYPO_CAP)

@@ -231,14 +231,15 @@ class Command(BaseCommand):
         fields = "forenames, surname, date_of_birth, postcode, nhs_number, lisa_ref"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {fields} FROM children_child TABLESAMPLE SYSTEM (1) LIMIT 2000"  # noqa: S608
+                f"SELECT {fields} FROM children_child "  # noqa: S608
+                "TABLESAMPLE SYSTEM (1) REPEATABLE (42) LIMIT 2000"
             )
             everyone = cursor.fetchall()
             if len(everyone) < 2000:
                 cursor.execute(f"SELECT {fields} FROM children_child ORDER BY random() LIMIT 2000")  # noqa: S608
                 everyone = cursor.fetchall()
             cursor.execute(
-                f"SELECT {fields} FROM children_child TABLESAMPLE SYSTEM (5) "  # noqa: S608
+                f"SELECT {fields} FROM children_child TABLESAMPLE SYSTEM (5) REPEATABLE (42) "  # noqa: S608
                 f"WHERE surname ~ '{OTHER_SCRIPTS}' LIMIT 300"
             )
             own_script = cursor.fetchall()
