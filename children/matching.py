@@ -719,8 +719,7 @@ def word_keys(words: list[str]) -> set[str]:
 
 # A word scoring this or more is the same name or a spelling of it (another form, another
 # romanisation, the same sound); below it, a typo or a different name. A strong match is one with
-# both the forename and the surname at this level: the duplicate check lists it whatever the
-# date of birth, and the search results say so.
+# both the forename and the surname at this level: the search results say so.
 SPELLING_OF_THE_NAME = 90.0
 
 

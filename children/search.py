@@ -365,7 +365,7 @@ def likely_duplicates(
             continue
         same_dob = "same date of birth" in match.reasons
         same_place = "same postcode" in match.reasons
-        if same_dob or same_place or match.strong:
+        if same_dob or same_place or match.score >= 85:
             likely.append(match)
     shown = exact_ids | {m.child.pk for m in likely}
     for child in same_day_and_place:
