@@ -23,6 +23,20 @@ run: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Two application servers on one database, as behind a load balancer (README, "Running more
+# than one server"): gunicorn on ports 8001 and 8002, each with its own task worker. They share
+# sessions, the cache, the rate limits and the task queue. Ctrl-C stops all four.
+.PHONY: two-servers
+two-servers: setup
+	$(PY) manage.py load_demo
+	$(PY) manage.py print_demo_users --url http://$(HOST):8001
+	$(PY) manage.py seal_audit
+	$(PY) manage.py db_worker --no-reload --worker-id two-servers-1 & w1=$$!; \
+	$(PY) manage.py db_worker --no-reload --worker-id two-servers-2 & w2=$$!; \
+	$(PY) -m gunicorn lisa.wsgi --bind $(HOST):8001 --workers 2 & s1=$$!; \
+	trap 'kill $$w1 $$w2 $$s1 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m gunicorn lisa.wsgi --bind $(HOST):8002 --workers 2
+
 # Property-based fuzzing of every form and query string, with enough inputs for well over
 # 10,000 in all; it ends by printing "fuzz: N inputs, M server errors" (docs/fuzzing.md).
 .PHONY: fuzz

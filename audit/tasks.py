@@ -32,12 +32,16 @@ def seal_audit_trail() -> None:
 
 def schedule_next_seal() -> bool:
     """Queue a seal a minute from now unless one is already waiting. Only with the database
-    backend: an immediate backend would run it at once, and again, for ever."""
+    backend: an immediate backend would run it at once, and again, for ever. The task worker's
+    heartbeat (lisa/tasks.py) keeps to the seal's schedule: it is queued here too if missing."""
     if settings.TASKS["default"]["BACKEND"] != DATABASE_BACKEND:
         return False
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
+    from lisa.tasks import schedule_heartbeat
+
+    schedule_heartbeat()
     waiting = DBTaskResult.objects.filter(
         task_path=seal_audit_trail.module_path, status=TaskResultStatus.READY
     )

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -27,11 +25,12 @@ from django.utils.timezone import is_naive, make_aware
 from directory import opendata
 from directory.areas import parse_postcode
 from directory.models import RRULE_DAYS, WEEKDAYS, Category, Location, Organisation, Service
+from directory.openapi import document_json
 from directory.search import Criteria, apply
+from lisa import ratelimit
 from lisa.access import public
 from lisa.network import client_ip
 
-OPENAPI_FILE = Path(__file__).resolve().parent / "oruk" / "uk-profile-openapi.json"
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 
@@ -47,20 +46,14 @@ def _rate() -> tuple[int, int]:
 
 
 def _throttled(request: HttpRequest) -> int:
-    """Seconds to wait if this address has used up its requests for now, else 0."""
+    """Seconds to wait if this address has used up its requests for now, else 0.
+
+    Counted in the database (``lisa.ratelimit``), not in the cache: every server adds to one
+    count with one atomic statement, so two servers behind a load balancer allow no more than
+    one would. (The database cache's ``incr`` reads and writes back, which two servers can
+    interleave; only Redis's is atomic, and Redis is optional.)"""
     limit, period = _rate()
-    now = time.time()
-    window = int(now // period)
-    key = f"directory-api:{client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
-    if count > limit:
-        return max(1, math.ceil((window + 1) * period - now))
-    return 0
+    return ratelimit.hit("directory-api", client_ip(request), limit=limit, period=period)
 
 
 def _json(data, status: int = 200) -> JsonResponse:
@@ -97,7 +90,11 @@ def endpoint(view: Callable) -> Callable:
 
     # Cross-site API: no session, so no CSRF token to check on the (refused) writes.
     wrapped.csrf_exempt = True
-    return public(wrapped)
+    # Not in a transaction for the whole request: the throttle's count is committed at once,
+    # so every server sees it, and the client's row is not kept locked while the answer is
+    # worked out. The views only read (each query sees what is committed when it runs, as it
+    # would inside a transaction at PostgreSQL's default isolation).
+    return public(transaction.non_atomic_requests(wrapped))
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -180,7 +177,12 @@ def _modified_after(raw: str):
         if day is None:
             raise BadRequest("modified_after must be a date or date-time (ISO 8601).")
         value = dt.datetime.combine(day, dt.time())
-    return make_aware(value) if is_naive(value) else value
+    value = make_aware(value) if is_naive(value) else value
+    # In UTC: ISO 8601 allows offsets up to 23:59, PostgreSQL only up to 15:59.
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00, after the last date there is
+        raise BadRequest("modified_after must be a date or date-time (ISO 8601).") from None
 
 
 def _criteria(request: HttpRequest) -> Criteria:
@@ -263,8 +265,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @endpoint
 def openapi(request: HttpRequest) -> HttpResponse:
-    """Anyone: the description of this API (the Open Referral UK profile's own)."""
-    return HttpResponse(OPENAPI_FILE.read_bytes(), content_type="application/json")
+    """Anyone: the description of this API, complete (HSDS 3.0 with the UK profile)."""
+    return HttpResponse(document_json(), content_type="application/json")
 
 
 @endpoint

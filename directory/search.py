@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -148,6 +149,8 @@ def suggest_categories(text: str, categories: list[Category], limit: int = 3) ->
 
 
 LANGUAGES_CACHE_SECONDS = 300
+# Changed whenever an entry is saved: a list kept under another stamp is out of date.
+LANGUAGES_STAMP_KEY = "directory:languages:stamp"
 
 
 def _languages_key(services: QuerySet[Service]) -> str:
@@ -156,26 +159,38 @@ def _languages_key(services: QuerySet[Service]) -> str:
 
 def languages_in_use(services: QuerySet[Service]) -> list[str]:
     """The languages spoken at ``services``, for the language filter. Kept for five minutes
-    (and forgotten whenever an entry is saved), as it changes rarely and costs a table scan."""
+    in the cache every server shares, as it changes rarely and costs a table scan; a save on
+    any server makes every server's next page work it out afresh (:func:`forget_languages`).
+
+    Each list is kept with the stamp current when it was worked out, and used only while that
+    stamp is still current. One read fetches both. A list worked out from the entries as they
+    were just before a save is therefore never used after it, whichever server stored it."""
     key = _languages_key(services)
-    languages = cache.get(key)
-    if languages is None:
-        rows = (
-            services.order_by()
-            .annotate(language=Func(F("languages"), function="unnest"))
-            .values_list("language", flat=True)
-            .distinct()
-        )
-        languages = sorted(set(rows))
-        cache.set(key, languages, LANGUAGES_CACHE_SECONDS)
-        keys = set(cache.get("directory:languages:keys") or []) | {key}
-        cache.set("directory:languages:keys", sorted(keys), None)
+    found = cache.get_many([key, LANGUAGES_STAMP_KEY])
+    stamp = found.get(LANGUAGES_STAMP_KEY)
+    kept = found.get(key)
+    if stamp is not None and isinstance(kept, tuple) and kept[0] == stamp:
+        return kept[1]
+    if stamp is None:
+        # No stamp yet (or the cache lost it): start one, unless another server just has.
+        fresh = secrets.token_hex(8)
+        stamp = fresh if cache.add(LANGUAGES_STAMP_KEY, fresh, None) else None
+    rows = (
+        services.order_by()
+        .annotate(language=Func(F("languages"), function="unnest"))
+        .values_list("language", flat=True)
+        .distinct()
+    )
+    languages = sorted(set(rows))
+    if stamp is not None:
+        cache.set(key, (stamp, languages), LANGUAGES_CACHE_SECONDS)
     return languages
 
 
 def forget_languages() -> None:
-    """Called when entries change, so the language filter offers what is there now."""
-    cache.delete_many([*(cache.get("directory:languages:keys") or []), "directory:languages:keys"])
+    """Called when entries change (after the change is committed), so the language filter on
+    every server offers what is there now."""
+    cache.set(LANGUAGES_STAMP_KEY, secrets.token_hex(8), None)
 
 
 # What a result in a list shows: fetching only this keeps each search light.

@@ -1,9 +1,10 @@
-"""Request id, unstorable characters, session time-outs and deny-by-default."""
+"""Request id, database outages, unstorable characters, session time-outs and deny-by-default."""
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 import time
 import uuid
 
@@ -14,12 +15,16 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.signals import got_request_exception
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
+from lisa import health
 from lisa.access import ACCESS_ATTR
 from lisa.network import client_ip
 
@@ -47,6 +52,92 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+# How long a browser or a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 30
+# Where lisa/urls.py puts the health probes (lisa/health.py).
+HEALTH_PREFIX = "/health/"
+_DATABASE_UNAVAILABLE = "lisa_database_unavailable"
+
+
+def _note_database_unavailable(sender, request=None, **kwargs):
+    """Sent while Django turns an exception into a server error response, with the exception in
+    hand: note on the request whether it was the database being out of reach."""
+    if request is not None and health.is_database_unavailable(sys.exc_info()[1]):
+        setattr(request, _DATABASE_UNAVAILABLE, True)
+
+
+def _service_unavailable_page(request: HttpRequest) -> HttpResponse:
+    # Rendered without the request, so that no context processor runs: no user, no session,
+    # no messages, nothing that needs the database.
+    page = render_to_string(
+        "503.html",
+        {
+            "council_name": settings.LISA_COUNCIL_NAME,
+            "contact_email": settings.LISA_CONTACT_EMAIL,
+            "contact_phone": settings.LISA_CONTACT_PHONE,
+        },
+    )
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is out of reach, every page answers 503 "Sorry, the service is
+    unavailable" (templates/503.html) with a Retry-After header, not a server error.
+
+    It comes before the session and authentication middlewares, the first to need the
+    database. Django turns an exception raised inside a middleware into a 500 response at that
+    middleware, out of sight of the ones around it; so the exception is noted on the request as
+    it is turned into that response (the ``got_request_exception`` signal), and this middleware
+    replaces the 500. An exception that gets past (a 500 page that itself needed the database)
+    is caught here, and one from a view is taken straight from ``process_exception``. Which
+    errors mean "out of reach" (and not, say, a deadlock) is ``lisa.health``'s to say.
+
+    The page needs no database, so it always renders; its security headers are added here,
+    since it replaces what the later middlewares produced. Every connection is then closed,
+    so the next request connects afresh and LISA recovers by itself when the database is back.
+
+    The health probes (lisa/health.py) are answered without their cookies, so that no session
+    or user is looked up for one: liveness never touches the database, and readiness says what
+    is wrong in JSON rather than with this page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.unavailable = CSPMiddleware(XFrameOptionsMiddleware(_service_unavailable_page))
+        got_request_exception.connect(
+            _note_database_unavailable, dispatch_uid="lisa-database-unavailable"
+        )
+
+    def __call__(self, request):
+        if request.path_info.startswith(HEALTH_PREFIX):
+            request.COOKIES = {}
+        try:
+            response = self.get_response(request)
+        except Exception as error:
+            if not health.is_database_unavailable(error):
+                raise
+            return self._answer(request)
+        if response.status_code >= 500 and getattr(request, _DATABASE_UNAVAILABLE, False):
+            return self._answer(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if health.is_database_unavailable(exception):
+            return self._answer(request)
+        return None
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
+        health.discard_connections()
+        logger.warning(
+            "The database is out of reach: request %s answered 503.",
+            getattr(request, "request_id", "-"),
+        )
+        return self.unavailable(request)
 
 
 # NUL, which PostgreSQL refuses in text and JSON, and the halves of surrogate pairs, which no

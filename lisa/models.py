@@ -182,3 +182,42 @@ class User(AbstractUser):
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
+
+
+# --- shared by every server -------------------------------------------------------------------
+
+
+class CacheEntry(models.Model):
+    """The table of Django's database cache (``settings.CACHES``), the cache every server
+    shares when no REDIS_URL is set. Django reads and writes it with its own SQL; the model only
+    makes it with the other tables, so that the application's role gets the usual grants and a
+    test's emptying of the database empties the cache too. The columns are exactly those of
+    ``manage.py createcachetable``, which then finds the table there and leaves it."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "lisa_cache"
+        verbose_name_plural = "cache entries"
+
+    def __str__(self) -> str:
+        return self.cache_key
+
+
+class RateLimitCount(models.Model):
+    """How many requests one client has made in the current window of a rate limit
+    (``lisa.ratelimit``). Counted with one atomic statement, so every server adds to the same
+    count. The client is named by a keyed hash, never by its address; rows of windows that
+    have ended are deleted."""
+
+    bucket = models.CharField(max_length=100, primary_key=True)
+    window_ends = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "lisa_rate_limit_count"
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.count} until {self.window_ends:%H:%M:%S}"

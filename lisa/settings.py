@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lisa.middleware.RequestIdMiddleware",
+    # Before the session and the user are looked up: a database outage answers 503.
+    "lisa.middleware.DatabaseUnavailableMiddleware",
     # Before anything reads the session or writes the audit trail.
     "lisa.middleware.UnstorableCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -170,6 +172,27 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env("LISA_TEST_DATABASE_NAME", "test_lisa")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------------------------
+# One cache shared by every server and worker, so that several servers can stand behind a load
+# balancer (README, "Running more than one server"). By default it is a table in the database
+# (the `lisa_cache` table, made by the lisa app's migrations), so nothing else needs running;
+# with REDIS_URL (e.g. redis://cache.internal:6379/0) it is Redis. Nothing that must be exact is
+# kept in the cache: rate limits are counted in the database (lisa/ratelimit.py).
+REDIS_URL = env("REDIS_URL")
+CACHE_TABLE = "lisa_cache"
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
+CACHES["default"]["KEY_PREFIX"] = env("LISA_CACHE_KEY_PREFIX", "lisa")
 
 # --- Accounts and sign-in -------------------------------------------------------------------
 AUTH_USER_MODEL = "lisa.User"
@@ -311,6 +334,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# /health/ready/ fails when no task worker has run its heartbeat (every minute) for this long.
+LISA_WORKER_STALE_SECONDS = int(env("LISA_WORKER_STALE_SECONDS", "300") or 300)
 
 # --- Mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
@@ -340,6 +365,11 @@ LISA_RETENTION_ARCHIVE_AGE = int(env("LISA_RETENTION_ARCHIVE_AGE", "18") or 18)
 LISA_RETENTION_AFTER_CLOSING_YEARS = int(env("LISA_RETENTION_AFTER_CLOSING_YEARS", "2") or 2)
 LISA_RETENTION_AFTER_RESTORE_YEARS = int(env("LISA_RETENTION_AFTER_RESTORE_YEARS", "1") or 1)
 LISA_RETENTION_REMOVE_AFTER_YEARS = int(env("LISA_RETENTION_REMOVE_AFTER_YEARS", "6") or 6)
+
+# --- Open data API -----------------------------------------------------------------------------
+# Requests allowed per client address per period (seconds), counted across every server.
+LISA_DIRECTORY_API_RATE = int(env("LISA_DIRECTORY_API_RATE", "120") or 120)
+LISA_DIRECTORY_API_PERIOD = int(env("LISA_DIRECTORY_API_PERIOD", "60") or 60)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from lisa import agency_views, second_factor, user_views, views
+from lisa import agency_views, health, second_factor, user_views, views
 
 user_patterns = (
     [
@@ -42,7 +42,9 @@ urlpatterns = [
     path("set-password/<uidb64>/<token>/", views.set_password, name="set-password"),
     path("set-password/done/", views.set_password_done, name="set-password-done"),
     path("accessibility/", views.accessibility, name="accessibility"),
-    path("health/", views.health, name="health"),
+    path("health/", health.database, name="health"),
+    path("health/live/", health.live, name="health-live"),
+    path("health/ready/", health.ready, name="health-ready"),
     path("users/", include(user_patterns)),
     path("agencies/", include(agency_patterns)),
     path("audit/", include("audit.urls")),

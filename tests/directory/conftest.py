@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from directory.models import (
     Category,
@@ -25,14 +24,6 @@ from directory.models import (
     Service,
     ServiceStatus,
 )
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    # The open-data throttle counts requests in the cache.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_service(

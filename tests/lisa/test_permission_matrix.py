@@ -32,7 +32,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import get_resolver, resolve, reverse
@@ -327,14 +326,6 @@ def visitor(browser, db):
     browser.logout()
     yield browser
     browser.logout()
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    # The open-data API counts requests per address in the cache.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _path(name: str, world) -> str:

@@ -19,6 +19,8 @@ PUBLIC = {
     "set-password-done",
     "accessibility",
     "health",
+    "health-live",
+    "health-ready",
     "directory:public-search",
     "directory:public-service",
     "oruk:index",

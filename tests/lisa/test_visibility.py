@@ -145,6 +145,8 @@ UNRELATED = {
     "set-password-done",
     "accessibility",
     "health",
+    "health-live",
+    "health-ready",
     "users:list",
     "users:create",
     "agencies:list",
