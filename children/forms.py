@@ -310,7 +310,7 @@ class ReferenceForm(forms.Form):
     """Another child, by LISA reference (to link a sibling or to merge)."""
 
     lisa_ref = forms.CharField(
-        max_length=12, label="LISA reference of the other child", help_text="For example, L1234567K"
+        max_length=14, label="LISA reference of the other child", help_text="For example, L1234567K"
     )
     reason = forms.CharField(
         max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -331,7 +331,7 @@ class ReferenceForm(forms.Form):
         ref = compact_lisa_ref(self.cleaned_data["lisa_ref"])
         if not is_valid_lisa_ref(ref):
             raise ValidationError(
-                "Enter a LISA reference: L, 7 digits and a letter, for example L1234567K"
+                "Enter a LISA reference: L, 7 or 8 digits and a letter, for example L1234567K"
             )
         return ref
 

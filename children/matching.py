@@ -487,11 +487,19 @@ def tokens(text: str) -> list[str]:
     return list(_tokens(text or ""))
 
 
+# A name, or a search, counts this many words at most: enough for any real name (the longest
+# have four or five), while a pasted paragraph costs no more to key and rank than a name.
+MAX_WORDS = 8
+# The search-key column holds keys of up to this many characters.
+KEY_LENGTH = 80
+
+
 def tokens_of(text: str) -> list[str]:
     """The words of a name as keyed: each word transliterated, and also in its two-letter
     spelling; a double-barrelled or spaced name also kept whole; a surname particle (Ní, al) left
-    out on its own, and an Irish surname after Ní or Nic also without its lenition."""
-    words = normalise(text).split()
+    out on its own, and an Irish surname after Ní or Nic also without its lenition. At most
+    :data:`MAX_WORDS` words of a name count."""
+    words = normalise(text).split()[:MAX_WORDS]
     result = [w for w in words if w not in PARTICLES or len(words) == 1]
     if len(words) > 1:
         result.append("".join(words))
@@ -499,15 +507,20 @@ def tokens_of(text: str) -> list[str]:
             if before in _LENITING and _LENITED.match(word):
                 result.append(_LENITED.sub(r"\1", word))
     # Arabic writes the article joined to the name (الجبوري, al-Jubouri): keyed without it too.
-    result += [normalise(w[2:]) for w in (text or "").split() if w.startswith("ال") and w[2:]]
-    two_letter = normalise((text or "").translate(_TWO_LETTER_SPELLINGS)).split()
+    result += [
+        part
+        for w in (text or "").split()[:MAX_WORDS]
+        if w.startswith("ال")
+        for part in normalise(w[2:]).split()
+    ]
+    two_letter = normalise((text or "").translate(_TWO_LETTER_SPELLINGS)).split()[:MAX_WORDS]
     if two_letter != words:
         result += [w for w in two_letter if w not in PARTICLES]
         if len(two_letter) > 1:
             result.append("".join(two_letter))
     result += [other for w in list(result) for other in _spellings(w)]
-    # Order kept, duplicates dropped.
-    return list(dict.fromkeys(result))
+    # Order kept, duplicates and empty words dropped.
+    return [w for w in dict.fromkeys(result) if w]
 
 
 @lru_cache(maxsize=100_000)
@@ -650,12 +663,12 @@ def _pair_keys(
     script without vowels, so they are keyed by their consonants' sound; ``query``: the words
     were typed, so the consonant keys are added for such names to be reached."""
     keys: set[str] = set()
-    for f in forenames:
+    for f in filter(None, forenames):
         forms = forename_forms(f)
         if voweless:
             forms = (bare_sound(f), *forms[1:])
         for s in surnames:
-            if f == s:
+            if f == s or not s:
                 continue
             s_sound = bare_sound(s) if voweless else sound(s)
             for form in forms:
@@ -683,7 +696,7 @@ def child_keys(forenames: str, surname: str, other_names: str = "") -> list[str]
     keys.update(f"f:{form}" for f in all_given for form in forename_forms(f))
     if voweless:
         keys.update(f"f:{bare_sound(f)}" for f in all_given)
-    return sorted(keys)
+    return sorted({key[:KEY_LENGTH] for key in keys})
 
 
 def query_keys(words: list[str]) -> tuple[set[str], set[str]]:
@@ -698,7 +711,7 @@ def query_keys(words: list[str]) -> tuple[set[str], set[str]]:
             for j, last in enumerate(words):
                 if i != j:
                     pairs |= _pair_keys([first], [last], query=True)
-        return pairs, set()
+        return {key[:KEY_LENGTH] for key in pairs}, set()
     if len(words) == 1:
         return set(), word_keys(words)
     return set(), set()
@@ -712,7 +725,7 @@ def word_keys(words: list[str]) -> set[str]:
     for word in words:
         keys |= {f"s:{sound(word)}", f"s:{bare_sound(word)}", f"f:{bare_sound(word)}"}
         keys |= {f"f:{form}" for form in forename_forms(word)}
-    return keys
+    return {key[:KEY_LENGTH] for key in keys}
 
 
 # --- ranking ------------------------------------------------------------------------------
@@ -846,6 +859,7 @@ def score_names(
     into forename and surname (so swapped names are found), and say why. One word typed is
     never a strong match."""
     given, family, other = tokens(forenames), tokens(surname), tokens(other_names)
+    typed_words = [w for w in dict.fromkeys(typed_words) if w][:MAX_WORDS]
     if not typed_words:
         return NameScore(0.0, [])
     voweless = _without_vowel_signs(f"{forenames} {surname} {other_names}")

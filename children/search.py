@@ -118,7 +118,9 @@ def parse(text: str, date_of_birth: dt.date | None = None, postcode: str = "") -
         if tail and matching.is_postcode(tail.group(1)) and not found_postcode:
             found_postcode = matching.normalise_postcode(tail.group(1))
             text = text[: tail.start()]
-    words = [] if (nhs or upn or reference) else [w for w in matching.normalise(text).split()]
+    words = [] if (nhs or upn or reference) else matching.normalise(text).split()
+    # Order kept, repeats and anything past the words a name can have dropped.
+    words = list(dict.fromkeys(words))[: matching.MAX_WORDS]
     return ParsedQuery(words, found_date, found_postcode, nhs, upn, reference)
 
 
@@ -345,7 +347,8 @@ def likely_duplicates(
         identifiers |= Q(upn=re.sub(r"\s+", "", upn).upper())
     exact = list(base.filter(identifiers)) if identifiers else []
 
-    words = matching.normalise(f"{forenames} {surname}").split()
+    words = list(dict.fromkeys(matching.normalise(f"{forenames} {surname}").split()))
+    words = words[: matching.MAX_WORDS]
     query = ParsedQuery(words, date_of_birth, matching.normalise_postcode(postcode), "", "", "")
     candidates = {c.pk: c for c in _candidates_by_name(query, base, viewer)}
     # Born the same day at the same address: shown whatever the name (a twin, or the same child

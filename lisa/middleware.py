@@ -121,21 +121,23 @@ class DatabaseUnavailableMiddleware:
         except Exception as error:
             if not health.is_database_unavailable(error):
                 raise
-            return self._answer(request)
+            return self._answer(request, error)
         if response.status_code >= 500 and getattr(request, _DATABASE_UNAVAILABLE, False):
             return self._answer(request)
         return response
 
     def process_exception(self, request, exception):
         if health.is_database_unavailable(exception):
-            return self._answer(request)
+            return self._answer(request, exception)
         return None
 
-    def _answer(self, request: HttpRequest) -> HttpResponse:
+    def _answer(self, request: HttpRequest, error: BaseException | None = None) -> HttpResponse:
         health.discard_connections()
+        # The error goes to the server's log only (a wrong password or host shows here too).
         logger.warning(
             "The database is out of reach: request %s answered 503.",
             getattr(request, "request_id", "-"),
+            exc_info=error,
         )
         return self.unavailable(request)
 

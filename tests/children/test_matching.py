@@ -212,3 +212,22 @@ def test_a_surname_particle_alone_matches_nobody():
     score = matching.score_names(["saoirse", "ni", "dhonnabhain"], "Saoirse", "Ní Dhomhnaill")
     assert not score.strong
     assert "ni" not in matching.tokens("Ní Dhomhnaill")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["الْ حسن", "الّ", "الـ", "ال-", "ال١", "x" * 50 + " " + "y" * 50, "\x00", "   ", "ـ"],
+)
+def test_odd_names_are_keyed_without_an_error_and_keys_fit_their_column(name):
+    keys = matching.child_keys(name, name, name)
+    assert all(0 < len(key) <= matching.KEY_LENGTH for key in keys)
+    assert "" not in matching.tokens(name)
+    matching.score_names(["hasan", "ali"], name, name, name)
+
+
+def test_a_pasted_paragraph_counts_only_the_words_a_name_can_have():
+    words = parse("小" * 120).words
+    assert len(words) <= matching.MAX_WORDS
+    assert len(matching.tokens("王" * 100)) <= 2 * matching.MAX_WORDS
+    pairs, _ = matching.query_keys(parse("Jon Smith " * 40).words)
+    assert pairs == matching.query_keys(["jon", "smith"])[0]

@@ -1,9 +1,11 @@
 """Precision and recall of the child search on the labelled name pairs.
 
-    python manage.py evaluate_name_matching [--others 20000]
+    LISA_DB_ROLE=superuser python manage.py evaluate_name_matching [--others 20000]
 
-Runs in a transaction that is rolled back (children/name_evaluation.py), so it leaves nothing
-behind; prints the table docs/performance.md quotes, and the pairs missed.
+Runs in a database of its own (``lisa_name_pairs`` by default, created on the same server: never
+among real children, whose names would skew the figures) and in a transaction that is rolled
+back (children/name_evaluation.py); prints the table docs/performance.md quotes, and the pairs
+missed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from children import name_evaluation
+from lisa.benchmarking import use_database
 
 
 class Command(BaseCommand):
@@ -18,8 +21,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--others", type=int, default=20_000)
+        parser.add_argument("--database", default="lisa_name_pairs")
 
     def handle(self, *args, **options):
+        use_database(options["database"], self.stdout)
         rows = []
         for label, path in name_evaluation.SETS.items():
             pairs = name_evaluation.load(path)
