@@ -30,6 +30,7 @@ from directory.search import Criteria, apply
 from lisa import ratelimit
 from lisa.access import public
 from lisa.network import client_ip
+from lisa.replica import tolerating_delay
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -270,6 +271,7 @@ def openapi(request: HttpRequest) -> HttpResponse:
 
 
 @endpoint
+@tolerating_delay()
 def services(request: HttpRequest) -> HttpResponse:
     """Anyone: active, published services, paged, with the standard's filters."""
     found = apply(_public_services(), _criteria(request))
@@ -278,6 +280,7 @@ def services(request: HttpRequest) -> HttpResponse:
 
 
 @endpoint
+@tolerating_delay()
 def service(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002 - the standard's name
     """Anyone: one active, published service with everything about it."""
     found = (
@@ -292,6 +295,7 @@ def service(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002 - the 
 
 
 @endpoint
+@tolerating_delay()
 def service_at_locations(request: HttpRequest) -> HttpResponse:
     """Anyone: each place where an active, published service is delivered, paged."""
     criteria = _criteria(request)
@@ -307,6 +311,7 @@ def service_at_locations(request: HttpRequest) -> HttpResponse:
 
 
 @endpoint
+@tolerating_delay()
 def service_at_location(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
     """Anyone: one place where an active, published service is delivered."""
     found = (
@@ -328,6 +333,7 @@ def taxonomies(request: HttpRequest) -> HttpResponse:
 
 
 @endpoint
+@tolerating_delay()
 def taxonomy(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
     """Anyone: the directory's taxonomy with its terms."""
     if _path_uuid(id) != opendata.TAXONOMY_ID:
@@ -337,6 +343,7 @@ def taxonomy(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
 
 
 @endpoint
+@tolerating_delay()
 def taxonomy_terms(request: HttpRequest) -> HttpResponse:
     """Anyone: the categories, paged."""
     terms = Category.objects.select_related("parent").order_by("name", "pk")
@@ -347,6 +354,7 @@ def taxonomy_terms(request: HttpRequest) -> HttpResponse:
 
 
 @endpoint
+@tolerating_delay()
 def taxonomy_term(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
     """Anyone: one category."""
     found = Category.objects.select_related("parent").filter(uuid=_path_uuid(id)).first()
@@ -356,6 +364,7 @@ def taxonomy_term(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
 
 
 @endpoint
+@tolerating_delay()
 def organizations(request: HttpRequest) -> HttpResponse:
     """Anyone: the organisations that provide services, paged."""
     found = Organisation.objects.order_by("name", "pk")
@@ -366,6 +375,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 
 @endpoint
+@tolerating_delay()
 def organization(request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
     """Anyone: one organisation with its active, published services."""
     found = Organisation.objects.filter(uuid=_path_uuid(id)).first()

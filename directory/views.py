@@ -30,6 +30,7 @@ from directory.search import (
 from lisa.access import public, role_required, signed_in
 from lisa.forms import apply_errors
 from lisa.models import Role
+from lisa.replica import tolerating_delay
 from lisa.versioning import show_conflict, version_of
 
 PAGE_SIZE = 20
@@ -124,12 +125,14 @@ def _search(request: HttpRequest, *, public_only: bool) -> HttpResponse:
 
 
 @signed_in
+@tolerating_delay()
 def search(request: HttpRequest) -> HttpResponse:
     """Any signed-in user: published entries, open or temporarily closed."""
     return _search(request, public_only=False)
 
 
 @public
+@tolerating_delay()
 def public_search(request: HttpRequest) -> HttpResponse:
     """Anyone, without signing in: active, published entries only."""
     return _search(request, public_only=True)
@@ -153,6 +156,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public
+@tolerating_delay()
 def public_service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Anyone, without signing in: active, published entries only."""
     service = public_service(pk)

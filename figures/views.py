@@ -24,6 +24,7 @@ from figures.scope import FiguresFilterForm, Scope, add_months, month_start
 from lisa.access import deny, role_required
 from lisa.models import Role
 from lisa.pdf import pdf_response, render_pdf
+from lisa.replica import tolerating_delay
 
 REPORT_MONTHS = 24
 
@@ -43,6 +44,7 @@ def _figures(section: str, scope: Scope) -> list[Figure]:
 
 
 @role_required(Role.CENTRAL_TEAM, Role.DESIGNATED_OFFICER)
+@tolerating_delay()
 def section(request: HttpRequest, section: str = "concerns") -> HttpResponse:
     """Central team: everything. Designated officers: their own agency's work."""
     _section_or_404(request, section)
@@ -72,6 +74,7 @@ def section(request: HttpRequest, section: str = "concerns") -> HttpResponse:
 
 
 @role_required(Role.CENTRAL_TEAM, Role.DESIGNATED_OFFICER)
+@tolerating_delay()
 def figure_csv(request: HttpRequest, section: str, key: str) -> HttpResponse:
     """Central team: everything. Designated officers: their own agency's work. The rows are the
     table's, spreadsheet-safe; the download is audited."""
@@ -113,6 +116,7 @@ def _report_months() -> list[dt.date]:
 
 
 @role_required(Role.CENTRAL_TEAM, Role.DESIGNATED_OFFICER)
+@tolerating_delay()
 def report(request: HttpRequest) -> HttpResponse:
     """Central team: everything. Designated officers: their own agency's work. Choosing a
     month prints every figure for it as a PDF (audited as a print)."""

@@ -105,6 +105,8 @@ MIDDLEWARE = [
     # Before anything reads the session or writes the audit trail.
     "lisa.middleware.UnstorableCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # With a read replica: a browser that has just changed something reads from the primary.
+    "lisa.replica.ReadYourWritesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -171,6 +173,26 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env("LISA_TEST_DATABASE_NAME", "test_lisa")}
+# A read replica (README, "Read replica"): only the reads of views marked with
+# lisa.replica.tolerating_delay go there; writes, and everything else, go to "default".
+LISA_REPLICA_URL = env("LISA_REPLICA_URL")
+LISA_REPLICA_STICKY_SECONDS = int(env("LISA_REPLICA_STICKY_SECONDS", "10") or 0)
+LISA_REPLICA_RETRY_SECONDS = int(env("LISA_REPLICA_RETRY_SECONDS", "30") or 0)
+if LISA_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        LISA_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    # The primary's options, but a short wait for a replica that does not answer.
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"]["OPTIONS"],
+        "connect_timeout": int(env("LISA_REPLICA_CONNECT_TIMEOUT", "2") or 2),
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+    # Checked at its first use in each request, so a replica that went away is noticed.
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # The test run makes no database for it: it reads the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["lisa.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
