@@ -12,11 +12,11 @@ from typing import Literal
 from django.http import HttpRequest
 from django.urls import reverse
 
-from audit.models import Action
-from audit.services import record, record_views
+from audit.models import Action, AuditEvent
+from audit.services import _event
 from children.models import Child
 from lisa.access import deny
-from lisa.policy import ChildAccess
+from lisa.policy import ChildAccess, load_child
 
 Need = Literal["card", "full", "edit"]
 
@@ -30,11 +30,11 @@ REFUSALS = {
 }
 
 
-def _kept(child: Child) -> Child:
+def _kept(child: Child, user) -> Child:
     seen = {child.pk}
     while child.merged_into_id and child.merged_into_id not in seen:
         seen.add(child.merged_into_id)
-        child = Child.objects.select_related("family").get(pk=child.merged_into_id)
+        child = load_child(child.merged_into_id, user)
     return child
 
 
@@ -47,10 +47,10 @@ def child_for_user(
     ``need="full"`` offers break glass to those who may use it. Allowed GET requests are
     audited as one VIEW event; changes are audited by the action that makes them.
     """
-    child = Child.objects.select_related("family").filter(pk=pk).first()
+    child = load_child(pk, request.user)
     if child is None:
         deny(request, "no such child", not_found=True, object_type="children.child", object_id=pk)
-    child = _kept(child)
+    child = _kept(child, request.user)
     access = access_for(request, child)
     allowed = {"card": access.card, "full": access.full, "edit": access.edit}.get(need)
     if allowed is None:  # pragma: no cover - a programming error
@@ -131,20 +131,45 @@ def access_for(request: HttpRequest, child: Child) -> ChildAccess:
 def audit_siblings(request: HttpRequest, child: Child, siblings, what: str) -> None:
     """Siblings shown on a page are views of those children too: one VIEW event each, under
     the sibling's own record, so "who has seen this child?" finds them."""
+    _write_views(request, _sibling_views(request, child, siblings, what))
+
+
+def audit_view(
+    request: HttpRequest,
+    child: Child,
+    what: str,
+    *,
+    siblings=(),
+    siblings_on: str = "",
+    **detail,
+) -> None:
+    """One VIEW event per request for ``child``, with the relationship that allowed it (or the
+    break-glass reason when access comes from breaking glass); with ``siblings`` (the brothers
+    and sisters shown ``siblings_on`` the page), their events too (:func:`audit_siblings`), all
+    in one INSERT."""
+    events = []
+    done = request.__dict__.setdefault("_lisa_viewed", set())
+    if child.pk not in done:
+        access_for(request, child)  # the event records the relationship it found (audit.services)
+        events.append(
+            _event(request, Action.VIEW, obj=child, child=child, detail={"view": what, **detail})
+        )
+        done.add(child.pk)
+    events += _sibling_views(request, child, siblings, siblings_on)
+    _write_views(request, events)
+
+
+def _sibling_views(request: HttpRequest, child: Child, siblings, what: str) -> list[AuditEvent]:
     done = request.__dict__.setdefault("_lisa_viewed", set())
     shown = [sibling for sibling in siblings if sibling.pk not in done]
-    record_views(request, shown, {"view": f"sibling on {what}", "sibling_of": child.lisa_ref})
     done.update(sibling.pk for sibling in shown)
+    detail = {"view": f"sibling on {what}", "sibling_of": child.lisa_ref}
+    return [
+        _event(request, Action.VIEW, obj=sibling, child=sibling, detail=dict(detail))
+        for sibling in shown
+    ]
 
 
-def audit_view(request: HttpRequest, child: Child, what: str, **detail) -> None:
-    """One VIEW event per request for ``child``, with the relationship that allowed it (or the
-    break-glass reason when access comes from breaking glass)."""
-    done = getattr(request, "_lisa_viewed", set())
-    if child.pk in done:
-        return
-    access_for(request, child)  # the event records the relationship it found (audit.services)
-    detail = {"view": what, **detail}
-    record(request, Action.VIEW, obj=child, child=child, detail=detail)
-    done.add(child.pk)
-    request._lisa_viewed = done
+def _write_views(request: HttpRequest, events: list[AuditEvent]) -> None:
+    if events:
+        AuditEvent.objects.bulk_create(events)

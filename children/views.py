@@ -232,14 +232,15 @@ def add(request: HttpRequest) -> HttpResponse:
 def card(request: HttpRequest, pk: int) -> HttpResponse:
     """Any practitioner, designated officer or the central team: the index card. A shielded
     address and sensitive-service involvements only to those allowed them."""
-    child = child_for_user(request, pk, "card")
+    child = child_for_user(request, pk, "card", audit=False)
     if child.pk != pk:
         return redirect("children:card", pk=child.pk)
+    can = access_for(request, child)
+    # The view and the siblings shown, in one INSERT, before the volume check counts it.
+    audit_view(request, child, "card", siblings=can.siblings, siblings_on="index card")
     user = request.user
     if not user.is_central_team:
         actions.check_card_volume(request=request, by=user)
-    can = access_for(request, child)
-    audit_siblings(request, child, can.siblings, "index card")
     return render(
         request,
         "children/card.html",
@@ -256,14 +257,14 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
 def full_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Practitioners actively involved, their agency's designated officer, the central team, or
     anyone within a break-glass grant (every view audited with the reason)."""
-    child = child_for_user(request, pk, "full")
+    child = child_for_user(request, pk, "full", audit=False)
     if child.pk != pk:
         return redirect("children:record", pk=child.pk)
     can = access_for(request, child)
     history = (
         LogEntry.objects.get_for_object(child).select_related("actor").order_by("-timestamp")[:20]
     )
-    audit_siblings(request, child, can.siblings, "full record")
+    audit_view(request, child, "full", siblings=can.siblings, siblings_on="full record")
     return render(
         request,
         "children/record.html",
@@ -274,7 +275,7 @@ def full_record(request: HttpRequest, pk: int) -> HttpResponse:
             "involvements": can.all_visible_involvements(),
             "siblings": can.siblings,
             "parents": list(child.parents.all()),
-            "merged_records": list(child.merged_records.only("lisa_ref", "merged_at")),
+            "merged_records": can.merged_records,
             "received": list(
                 child.received_summaries.select_related("imported_by").defer("content")
             ),

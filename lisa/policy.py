@@ -2,12 +2,18 @@
 
 Every rule about a child's record lives here, once. A :class:`ChildAccess` is made for one user
 and one child (by :func:`children.access.child_for_user`, once per request) and loads its
-*facts* lazily, each in one query at most, and caches them:
+*facts* lazily and caches them:
 
     involvements      the child's active involvements, with practitioner and agency
     household         the other children of the family, each with its active involvements
     grant             the person's current break-glass grant, if any
     sensitive_consent whether recorded consent lets sensitive services show
+
+The child's involvements (every one, for the full record) and the household's active ones come
+in one query. A child loaded by :func:`load_child` (as :func:`children.access.child_for_user`
+does) brings its household, the records merged into it and what its consent says in the same
+query as the child, so a page about a child and its family asks for the access facts in two
+queries whatever the number of involvements, brothers and sisters.
 
 *Rules* combine the facts; each quotes the specification. Views, templates, chronology sources,
 PDFs, exports and messaging ask the same object, so no page re-derives a rule and shielding and
@@ -17,10 +23,11 @@ rule as SQL, for lists and counts; a parity test holds the two to the same answe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from lisa.models import CHILD_ROLES, User
 
@@ -35,32 +42,140 @@ def works_with_children(user: User) -> bool:
     return bool(user.is_authenticated and user.has_role(*CHILD_ROLES))
 
 
+# What a child's latest agreement of each kind says, as columns of a query of children (see
+# :func:`child_columns`): enough to decide :func:`consent_to_show_sensitive` without a query.
+_CONSENT_COLUMNS = {
+    "young_person": ("decision", "withdrawn_on", "sufficient_understanding"),
+    "parent_carer": ("decision", "withdrawn_on"),
+}
+
+
+def child_columns() -> dict:
+    """Columns to add to a query of children (``.annotate(**child_columns())``) so that the
+    access object needs no query of its own for what consent says: the latest agreement of
+    each kind (``consent_<kind>_<field>``), and whether any agreement or decision to share
+    without consent is recorded (``consent_agreement_recorded``, ``consent_sharing_recorded``).
+    Correlated subqueries, one row each at most."""
+    from consent.models import Agreement, SharingDecision
+
+    columns: dict = {}
+    for kind, fields in _CONSENT_COLUMNS.items():
+        latest = Agreement.objects.filter(
+            child_id=OuterRef("pk"), kind=kind, entered_in_error=False
+        ).order_by("-signed_on", "-pk")
+        for field in fields:
+            columns[f"consent_{kind}_{field}"] = Subquery(latest.values(field)[:1])
+    columns["consent_agreement_recorded"] = Exists(
+        Agreement.objects.filter(child_id=OuterRef("pk"), entered_in_error=False)
+    )
+    columns["consent_sharing_recorded"] = Exists(
+        SharingDecision.objects.filter(child_id=OuterRef("pk"), entered_in_error=False)
+    )
+    return columns
+
+
+def _shows_sensitive(columns: Mapping) -> bool:
+    """The rule of :func:`consent_to_show_sensitive`, on the columns of :func:`child_columns`."""
+    from consent.models import Decision
+
+    def agrees(kind: str) -> bool:
+        return (
+            columns.get(f"consent_{kind}_decision") == Decision.AGREE
+            and columns.get(f"consent_{kind}_withdrawn_on") is None
+        )
+
+    # Only a young person's own agreement carries sufficient_understanding.
+    if columns.get("consent_young_person_sufficient_understanding"):
+        return agrees("young_person")
+    return agrees("parent_carer")
+
+
 def consent_to_show_sensitive(child_id: int) -> bool:
     """ "Involvements with sensitive services … appear only to the central team, to
     practitioners of that same service, and where consent to show them is recorded": a young
     person with sufficient understanding decides for themselves; otherwise the parent or carer's
     current agreement counts. A decision to share without consent never does (it is about
     specific information, to specific people). One query."""
-    from consent.models import Agreement, Decision, Kind
+    from children.models import Child
 
-    latest: dict[str, Agreement] = {}
-    agreements = Agreement.objects.filter(child_id=child_id, entered_in_error=False).only(
-        "kind", "decision", "withdrawn_on", "sufficient_understanding", "signed_on"
-    )
-    for agreement in agreements.order_by("-signed_on", "-pk"):
-        latest.setdefault(agreement.kind, agreement)
+    columns = child_columns()
+    row = Child.objects.filter(pk=child_id).order_by().annotate(**columns).values(*columns).first()
+    return _shows_sensitive(row or {})
 
-    def agrees(agreement) -> bool:
-        return (
-            agreement is not None
-            and agreement.decision == Decision.AGREE
-            and agreement.withdrawn_on is None
+
+# The break-glass grant's columns that :func:`load_child` reads with the child.
+_GRANT_FIELDS = ("id", "category", "reason", "created_at", "expires_at")
+
+
+def load_child(pk: int, user: User | None = None):
+    """The child ``pk`` as a page about it needs it, in one query, or None: with its family, the
+    columns of :func:`child_columns`, and (for its :class:`ChildAccess`) the other children of
+    its household (``lisa_household``, each with the same columns), the records merged into it
+    (``lisa_merged_records``) and, given ``user``, that person's current break-glass grant. A
+    merged record comes as it is, with nothing attached: the caller follows it to the record it
+    was merged into."""
+    from children.models import BreakGlass, Child
+
+    family = Child.objects.filter(pk=pk).values("family_id")[:1]
+    columns = child_columns()
+    if user is not None and user.is_authenticated:
+        grants = (
+            BreakGlass.objects.current()
+            .filter(user_id=user.pk, child_id=OuterRef("pk"))
+            .order_by("-created_at", "-pk")
         )
+        for field in _GRANT_FIELDS:
+            columns[f"lisa_grant_{field}"] = Subquery(grants.values(field)[:1])
+    rows = list(
+        Child.objects.select_related("family")
+        .filter(
+            Q(pk=pk)
+            | Q(family_id=Subquery(family), merged_into__isnull=True)
+            | Q(merged_into_id=pk)
+        )
+        .annotate(**columns)
+    )
+    for row in rows:
+        if "lisa_grant_id" in columns:
+            row.lisa_grant_user_id = user.pk
+    child = next((row for row in rows if row.pk == pk), None)
+    if child is None or child.merged_into_id is not None:
+        return child
+    child.lisa_merged_records = [row for row in rows if row.merged_into_id == pk]
+    child.lisa_household = sorted(
+        (
+            row
+            for row in rows
+            if row.pk != pk
+            and row.merged_into_id is None
+            and child.family_id is not None
+            and row.family_id == child.family_id
+        ),
+        key=lambda row: (row.date_of_birth, row.pk),
+    )
+    return child
 
-    young_person = latest.get(Kind.YOUNG_PERSON)
-    if young_person is not None and young_person.sufficient_understanding:
-        return agrees(young_person)
-    return agrees(latest.get(Kind.PARENT_CARER))
+
+# Said by :func:`_loaded_grant` when the child was not loaded with this person's grant.
+_NOT_LOADED = object()
+
+
+def _loaded_grant(child, user: User):
+    """The grant :func:`load_child` read with ``child`` for ``user`` (a grant or None), or
+    :data:`_NOT_LOADED`."""
+    from children.models import BreakGlass
+
+    values = child.__dict__
+    if values.get("lisa_grant_user_id") != user.pk:
+        return _NOT_LOADED
+    if values["lisa_grant_id"] is None:
+        return None
+    fields = ["child_id", "user_id", *_GRANT_FIELDS]
+    return BreakGlass.from_db(
+        "default",
+        fields,
+        [child.pk, user.pk, *(values[f"lisa_grant_{field}"] for field in _GRANT_FIELDS)],
+    )
 
 
 class ChildAccess:
@@ -86,36 +201,67 @@ class ChildAccess:
         return not self.archived or self.user.is_central_team
 
     @cached_property
-    def involvements(self) -> list:
-        """The child's active involvements (practitioner and agency loaded)."""
+    def _involvement_rows(self) -> list:
+        """Every involvement of the child (ended and entered in error too) and the active
+        involvements of the other children of its household, practitioner and agency loaded,
+        each with ``active_now`` (the rule of ``Involvement.objects.active()``): one query."""
         from children.models import Involvement
 
-        return list(
-            Involvement.objects.active()
-            .filter(child_id=self.child.pk)
-            .select_related("practitioner", "agency")
+        rows = Involvement.objects.annotate(
+            active_now=Exists(Involvement.objects.active().filter(pk=OuterRef("pk")))
         )
+        mine = Q(child_id=self.child.pk)
+        if self.child.family_id is not None:
+            mine |= Q(
+                child__family_id=self.child.family_id,
+                child__merged_into__isnull=True,
+                active_now=True,
+            )
+        return list(rows.filter(mine).select_related("practitioner", "agency"))
+
+    @cached_property
+    def involvements(self) -> list:
+        """The child's active involvements (practitioner and agency loaded)."""
+        return [
+            inv
+            for inv in self._involvement_rows
+            if inv.child_id == self.child.pk and inv.active_now
+        ]
 
     @cached_property
     def household(self) -> list:
         """The other children of the family (merged records left out), each with
-        ``active_involvements``: two queries, or none without a family."""
-        from children.models import Child, Involvement
+        ``active_involvements``: loaded with the child (:func:`load_child`), or one query; their
+        involvements come with the child's."""
+        from children.models import Child
 
-        if self.child.family_id is None:
-            return []
-        return list(
-            Child.objects.filter(family_id=self.child.family_id, merged_into__isnull=True)
-            .exclude(pk=self.child.pk)
-            .order_by("date_of_birth", "pk")
-            .prefetch_related(
-                Prefetch(
-                    "involvements",
-                    queryset=Involvement.objects.active().select_related("practitioner", "agency"),
-                    to_attr="active_involvements",
-                )
+        siblings = self.child.__dict__.get("lisa_household")
+        if siblings is None:
+            if self.child.family_id is None:
+                return []
+            siblings = list(
+                Child.objects.filter(family_id=self.child.family_id, merged_into__isnull=True)
+                .exclude(pk=self.child.pk)
+                .annotate(**child_columns())
+                .order_by("date_of_birth", "pk")
             )
-        )
+        if not siblings:
+            return []
+        theirs = defaultdict(list)
+        for inv in self._involvement_rows:
+            if inv.child_id != self.child.pk:
+                theirs[inv.child_id].append(inv)
+        for sibling in siblings:
+            sibling.active_involvements = theirs.get(sibling.pk, [])
+        return siblings
+
+    @cached_property
+    def merged_records(self) -> list:
+        """The records merged into this one (their references lead here)."""
+        loaded = self.child.__dict__.get("lisa_merged_records")
+        if loaded is not None:
+            return loaded
+        return list(self.child.merged_records.only("lisa_ref", "merged_at"))
 
     @cached_property
     def grant(self):
@@ -124,11 +270,36 @@ class ChildAccess:
 
         if not self.works_with_children or self.has_relationship:
             return None
+        loaded = _loaded_grant(self.child, self.user)
+        if loaded is not _NOT_LOADED:
+            return loaded
         return BreakGlass.objects.current().filter(user=self.user, child_id=self.child.pk).first()
 
     @cached_property
     def sensitive_consent(self) -> bool:
+        if "consent_parent_carer_decision" in self.child.__dict__:  # loaded with the child
+            return _shows_sensitive(self.child.__dict__)
         return consent_to_show_sensitive(self.child.pk)
+
+    @cached_property
+    def consent_recorded(self) -> bool:
+        """For the index card: "the card says only whether consent is recorded" (an agreement
+        or a decision to share without consent, not entered in error)."""
+        values = self.child.__dict__
+        if "consent_agreement_recorded" not in values:
+            from children.models import Child
+
+            columns = child_columns()
+            values = (
+                Child.objects.filter(pk=self.child.pk)
+                .order_by()
+                .annotate(**columns)
+                .values("consent_agreement_recorded", "consent_sharing_recorded")
+                .first()
+            ) or {}
+        return bool(
+            values.get("consent_agreement_recorded") or values.get("consent_sharing_recorded")
+        )
 
     # --- rules ---------------------------------------------------------------------------------
 
@@ -356,13 +527,12 @@ class ChildAccess:
         return self._with_actions([inv for inv in self.involvements if self.see_involvement(inv)])
 
     def all_visible_involvements(self) -> list:
-        """Every involvement, ended or entered in error too, for the full record."""
-        from children.models import Involvement
-
-        involvements = (
-            Involvement.objects.filter(child_id=self.child.pk)
-            .select_related("practitioner", "agency")
-            .order_by("-started_on", "-pk")
+        """Every involvement, ended or entered in error too, for the full record, the latest
+        first."""
+        involvements = sorted(
+            (inv for inv in self._involvement_rows if inv.child_id == self.child.pk),
+            key=lambda inv: (inv.started_on, inv.pk),
+            reverse=True,
         )
         return self._with_actions([inv for inv in involvements if self.see_involvement(inv)])
 

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import F, Func, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -115,17 +115,54 @@ change_password = signed_in(_ChangePasswordView.as_view())
 # --- pages ---------------------------------------------------------------------------------
 
 
+def _count(rows) -> Subquery:
+    """``SELECT count(*)`` of ``rows``, as a column of another query."""
+    return Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
+def _home_numbers(user: User) -> dict:
+    """The counts on a designated officer's and the central team's home page, in one query
+    (none for others)."""
+    columns: dict = {}
+    if user.is_designated_officer and user.agency_id:
+        agency_users = User.objects.filter(agency_id=user.agency_id)
+        columns["agency_active"] = _count(
+            agency_users.filter(is_active=True, training_date__isnull=False)
+        )
+        columns["agency_awaiting"] = _count(
+            agency_users.filter(is_active=True, training_date__isnull=True)
+        )
+        columns["agency_deactivated"] = _count(agency_users.filter(is_active=False))
+    if user.is_central_team:
+        since = timezone.now() - dt.timedelta(days=1)
+        active_users = User.objects.filter(is_active=True)
+        columns["agencies"] = _count(Agency.objects.filter(is_active=True))
+        columns["trained"] = _count(active_users.filter(training_date__isnull=False))
+        columns["awaiting"] = _count(active_users.filter(training_date__isnull=True))
+        columns["refusals"] = _count(
+            AuditEvent.objects.filter(at__gte=since, outcome=Outcome.DENIED)
+        )
+    if not columns:
+        return {}
+    return User.objects.filter(pk=user.pk).order_by().values(**columns).get()
+
+
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
     """Any signed-in user: a home page with a section for each role they hold."""
     user: User = request.user
     context: dict = {"user": user}
     if user.agency_id:
-        context["designated_officers"] = list(
+        officers = list(
             User.objects.filter(
                 agency_id=user.agency_id, is_active=True, roles__contains=[Role.DESIGNATED_OFFICER]
-            ).only("first_name", "last_name", "email", "phone", "job_title")
+            )
+            .select_related("agency")
+            .only("first_name", "last_name", "email", "phone", "job_title", "agency")
         )
+        context["designated_officers"] = officers
+        if officers:  # the page names the person's agency: it came with its officers
+            user.agency = officers[0].agency
     context["my_events"] = list(
         AuditEvent.objects.filter(user=user).only("at", "action", "outcome", "path")[:5]
     )
@@ -140,27 +177,21 @@ def home(request: HttpRequest) -> HttpResponse:
     from meetings.home import home_sections as meeting_sections
 
     context.update(meeting_sections(user))
+    numbers = _home_numbers(user)
     if user.is_designated_officer and user.agency_id:
-        agency_users = User.objects.filter(agency_id=user.agency_id)
-        context["agency_counts"] = agency_users.aggregate(
-            active=Count("pk", filter=Q(is_active=True, training_date__isnull=False)),
-            awaiting=Count("pk", filter=Q(is_active=True, training_date__isnull=True)),
-            deactivated=Count("pk", filter=Q(is_active=False)),
-        )
+        context["agency_counts"] = {
+            key: numbers[f"agency_{key}"] for key in ("active", "awaiting", "deactivated")
+        }
         context["awaiting_training"] = list(
-            agency_users.filter(is_active=True, training_date__isnull=True).order_by("last_name")[
-                :10
-            ]
+            User.objects.filter(
+                agency_id=user.agency_id, is_active=True, training_date__isnull=True
+            ).order_by("last_name")[:10]
         )
     if user.is_central_team:
-        since = timezone.now() - dt.timedelta(days=1)
         context["central"] = {
-            "agencies": Agency.objects.filter(is_active=True).count(),
-            "users": User.objects.filter(is_active=True).aggregate(
-                trained=Count("pk", filter=Q(training_date__isnull=False)),
-                awaiting=Count("pk", filter=Q(training_date__isnull=True)),
-            ),
-            "refusals": AuditEvent.objects.filter(at__gte=since, outcome=Outcome.DENIED).count(),
+            "agencies": numbers["agencies"],
+            "users": {"trained": numbers["trained"], "awaiting": numbers["awaiting"]},
+            "refusals": numbers["refusals"],
         }
         context["recent_refusals"] = list(
             AuditEvent.objects.filter(outcome=Outcome.DENIED).select_related("agency")[:8]
