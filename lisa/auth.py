@@ -8,6 +8,7 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 
@@ -21,8 +22,12 @@ class TrainedUserBackend(ModelBackend):
         return True
 
     def get_user(self, user_id):
-        user = super().get_user(user_id)
-        if user is None or not user.is_active or user.training_date is None:
+        # The agency comes with the user: every page names it ("Signed in as …, agency").
+        try:
+            user = get_user_model()._default_manager.select_related("agency").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        if not user.is_active or user.training_date is None:
             return None
         return user
 
