@@ -23,6 +23,7 @@ rule as SQL, for lists and counts; a parity test holds the two to the same answe
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cached_property
@@ -170,12 +171,16 @@ def _loaded_grant(child, user: User):
         return _NOT_LOADED
     if values["lisa_grant_id"] is None:
         return None
-    fields = ["child_id", "user_id", *_GRANT_FIELDS]
-    return BreakGlass.from_db(
-        "default",
-        fields,
-        [child.pk, user.pk, *(values[f"lisa_grant_{field}"] for field in _GRANT_FIELDS)],
+    # Built by keyword (Model.from_db takes the values in the model's field order, whatever
+    # names are given), then marked as the stored row it is.
+    grant = BreakGlass(
+        child_id=child.pk,
+        user_id=user.pk,
+        **{field: values[f"lisa_grant_{field}"] for field in _GRANT_FIELDS},
     )
+    grant._state.adding = False
+    grant._state.db = "default"
+    return grant
 
 
 class ChildAccess:
@@ -247,6 +252,9 @@ class ChildAccess:
             )
         if not siblings:
             return []
+        # Copies: each reader's access object marks its own siblings (``visible`` differs from
+        # one reader to another), and the loaded ones belong to the child object all share.
+        siblings = [copy.copy(sibling) for sibling in siblings]
         theirs = defaultdict(list)
         for inv in self._involvement_rows:
             if inv.child_id != self.child.pk:

@@ -52,6 +52,25 @@ class TestBreakGlass:
         page = central.get(f"/audit/?child={child.pk}").content.decode()
         assert "Broke glass" in page
 
+    def test_a_view_under_break_glass_names_its_own_grant(self, client_for, daniel, child):
+        # Grants for other children first, so the grant's id differs from the child's and the
+        # user's: the view's audit event must name the grant itself.
+        for _ in range(3):
+            BreakGlass.objects.create(
+                user=daniel,
+                child=make_child(),
+                category="safeguarding",
+                reason="Another child",
+                expires_at=timezone.now() + dt.timedelta(hours=1),
+            )
+        client = client_for(daniel)
+        client.post(f"/children/{child.pk}/break-glass/", REASON)
+        grant = BreakGlass.objects.get(user=daniel, child=child)
+        assert grant.pk not in (child.pk, daniel.pk)
+        assert client.get(f"/children/{child.pk}/record/").status_code == 200
+        view = AuditEvent.objects.filter(action=Action.VIEW, user=daniel).latest("id")
+        assert view.detail["break_glass"]["grant"] == grant.pk
+
     def test_a_reason_is_required(self, client_for, daniel, child):
         response = client_for(daniel).post(
             f"/children/{child.pk}/break-glass/", {"category": "other", "reason": ""}
