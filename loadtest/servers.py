@@ -1,0 +1,245 @@
+"""The servers under load: gunicorn and a task worker, on the loopback address only.
+
+They run with production's settings wherever those change the work done per request: no
+debug, the second factor required at every sign-in, the application's own database role (which
+the system check makes sure cannot rewrite the audit trail), sessions, cache and rate limits in
+the database, a load balancer in front (``LISA_TRUSTED_PROXY_COUNT=1``, so each simulated person
+is told apart by their forwarded address). ``LISA_ENV`` is left unset: in production the
+cookies are HTTPS-only (``__Host-``, ``Secure``), and a client on plain HTTP over loopback
+cannot send them back. Mail goes nowhere (Django's dummy backend) and Redis is not used, so
+nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+from django.conf import settings
+from django.core.management.base import CommandError
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+STARTUP_SECONDS = 60
+
+
+# Never through a proxy, whatever the environment says: straight to the loopback address.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def database_url(name: str, given: str | None) -> str:
+    """The URL the servers connect with: the application's role, on database ``name``."""
+    if given:
+        return given
+    if not settings.EMBEDDED_DATABASE:
+        raise CommandError(
+            "With DATABASE_URL set, give --server-database-url: the load-test database reached "
+            "as the application's role."
+        )
+    from lisa import embedded_db
+
+    return embedded_db.url("app").rsplit("/", 1)[0] + f"/{name}"
+
+
+def environment(database: str, port: int) -> dict[str, str]:
+    """The servers' environment: this one without LISA's own settings, then the load test's."""
+    kept = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("LISA_", "DJANGO_"))
+        and key not in ("DATABASE_URL", "REDIS_URL", "EMAIL_BACKEND", "EMAIL_HOST")
+        and key.lower() not in PROXY_VARIABLES
+    }
+    return {
+        **kept,
+        "DATABASE_URL": database,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "LISA_ENFORCE_DB_ROLE": "1",
+        "LISA_REQUIRE_SECOND_FACTOR": "1",
+        "LISA_TRUSTED_PROXY_COUNT": "1",
+        "LISA_SITE_URL": f"http://{HOST}:{port}",
+        "LISA_LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own, stopped as one
+        )
+
+
+def gunicorn(port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "lisa.wsgi",
+        "--bind", f"{HOST}:{port}", "--workers", str(workers), "--timeout", "60",
+        "--no-control-socket",
+    ]  # fmt: skip
+
+
+def task_worker() -> list[str]:
+    return [sys.executable, "manage.py", "db_worker", "--no-reload", "--worker-id", "loadtest"]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Ask every process group to stop at once, then wait; kill any that will not."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def wait_until_serving(url: str, processes: dict[Path, subprocess.Popen], warm: int) -> None:
+    """Until the sign-in page answers; then ``warm`` more requests, so that each gunicorn
+    process has loaded the views before the measured run. Fails if a process stops."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        for log, process in processes.items():
+            if process.poll() is not None:
+                raise CommandError(f"{process.args[2:4]} stopped:\n{log.read_text()[-3000:]}")
+        try:
+            with _opener.open(url + "/sign-in/", timeout=STARTUP_SECONDS) as answer:
+                if answer.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            logs = "\n".join(log.read_text()[-2000:] for log in processes)
+            raise CommandError(f"The servers did not start within {STARTUP_SECONDS} s:\n{logs}")
+        time.sleep(0.2)
+    for _ in range(warm):
+        for path in ("/sign-in/", "/directory/public/", "/health/"):
+            with _opener.open(url + path, timeout=STARTUP_SECONDS):
+                pass
+
+
+# --- where the CPU went -------------------------------------------------------------------------
+
+
+def _machine_jiffies() -> tuple[int, int] | None:
+    """(busy, all) CPU time of the whole machine since boot, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + values[4]  # idle and waiting for I/O
+    return sum(values) - idle, sum(values)
+
+
+def _tree_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of ``pids`` and their descendants."""
+    seconds: dict[int, float] = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(pid)
+            for process in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def _database_pids(name: str) -> list[int]:
+    """The embedded cluster's processes working for database ``name``: its backends and the
+    shared background processes (backends of other databases are left out). None with
+    DATABASE_URL: the database server may be elsewhere."""
+    if not settings.EMBEDDED_DATABASE:
+        return []
+    from lisa import embedded_db
+
+    try:
+        master = psutil.Process(int((embedded_db.PGDATA / "postmaster.pid").read_text().split()[0]))
+        children = master.children()
+    except (OSError, ValueError, psutil.Error):
+        return []
+    pids = [master.pid]
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            # A client backend is titled "postgres: USER DATABASE HOST(PORT) STATE".
+            title = ((child.cmdline() or [""])[0]).split()
+            backend = len(title) >= 4 and ("(" in title[3] or title[3] == "[local]")
+            if not backend or title[2] == name:
+                pids.append(child.pid)
+    return pids
+
+
+class CpuMeter:
+    """CPU used during the measured run: the machine's, and the seconds of the web servers,
+    the task worker, the database and the load generator (locust, a child of this process)."""
+
+    def __init__(self, web: subprocess.Popen, worker: subprocess.Popen, database: str):
+        self.web, self.worker, self.database = web, worker, database
+
+    def _snapshot(self) -> dict:
+        return {
+            "wall": time.monotonic(),
+            "machine": _machine_jiffies(),
+            "web": _tree_seconds([self.web.pid]),
+            "worker": _tree_seconds([self.worker.pid]),
+            "database": _tree_seconds(_database_pids(self.database)),
+            "client": resource.getrusage(resource.RUSAGE_CHILDREN),
+        }
+
+    def start(self) -> None:
+        self.before = self._snapshot()
+
+    def stop(self) -> dict:
+        """Seconds of CPU each part used since :meth:`start`, and the machine's busy share."""
+        after, before = self._snapshot(), self.before
+        used = {}
+        for part, label in (
+            ("web", "web servers"),
+            ("worker", "task worker"),
+            ("database", "database"),
+        ):
+            used[label] = sum(
+                max(0.0, seconds - before[part].get(pid, 0.0))
+                for pid, seconds in after[part].items()
+            )
+        client_after, client_before = after["client"], before["client"]
+        used["load generator"] = (client_after.ru_utime + client_after.ru_stime) - (
+            client_before.ru_utime + client_before.ru_stime
+        )
+        busy = None
+        if after["machine"] and before["machine"]:
+            all_jiffies = after["machine"][1] - before["machine"][1]
+            busy = (after["machine"][0] - before["machine"][0]) / max(all_jiffies, 1)
+        cpus = os.cpu_count() or 1
+        # The share of the machine the load test's own processes took (the rest was other work).
+        own = sum(used.values()) / max(cpus * (after["wall"] - before["wall"]), 1e-9)
+        return {"seconds": used, "busy": busy, "own": own, "cpus": cpus}

@@ -1,0 +1,103 @@
+"""The load test (`make loadtest`), in a tiny run: it builds its record, starts gunicorn and a
+task worker on loopback, drives every page through the real forms (the second factor
+included) with locust, stops everything by itself and reports each page without a failure."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from audit.models import Action, AuditEvent
+from concerns.models import Concern
+from loadtest import report
+from loadtest.data import INVENTED
+
+ROW = r"^{name} +([\d,]+) +([\d.]+) +(\d+) +(\d+) +(\d+) +([\d,]+) +([\d.]+)$"
+
+
+# The servers see only what is committed: real transactions, the database emptied afterwards.
+@pytest.mark.django_db(transaction=True)
+def test_a_tiny_load_test_runs_every_page_without_a_failure_and_only_on_loopback(tmp_path):
+    out = io.StringIO()
+    call_command(
+        "loadtest",
+        "--database", connection.settings_dict["NAME"],
+        "--children", "300",
+        "--audit-events", "2000",
+        "--staff", "5",
+        "--users", "3",
+        "--duration", "10",
+        "--think", "0.2",
+        "--spawn-rate", "3",
+        "--workers", "2",
+        "--load-workers", "1",
+        "--output", str(tmp_path),
+        stdout=out,
+    )  # fmt: skip
+    text = out.getvalue()
+    assert "Built 300 children, the demo, 5 colleagues and 2,000 audit events" in text
+    assert AuditEvent.objects.filter(request_id=INVENTED).count() == 2000
+    assert "3 simulated people (1 practitioner, 1 member of the public, 1 monitor" in text
+    # Every page of the workload was asked for, and none ever failed.
+    for name in report.ORDER:
+        row = re.search(ROW.format(name=re.escape(name)), text, re.M)
+        assert row, f"no row for {name!r} in:\n{text}"
+        assert int(row[1].replace(",", "")) > 0, name
+        assert row[6] == "0", name
+        assert float(row[3]) > 0, name
+    health = re.search(ROW.format(name="health"), text, re.M)
+    assert health[7] == "1.00"  # the baseline, against itself
+    assert re.search(r"^all +[\d,]+ +[\d.]+ +\d+ +\d+ +\d+ +0 *$", text, re.M)
+    assert "0 failed; hosts contacted: 127.0.0.1." in text
+    assert "| page | requests | req/s | p50 ms | p95 ms | p99 ms | failures | ratio |" in text
+    # Only loopback: every request went to 127.0.0.1, where gunicorn alone listened.
+    (folder,) = tmp_path.iterdir()
+    results = json.loads((folder / "results.json").read_text())
+    assert results["hosts"] == ["127.0.0.1"]
+    assert results["errors"] == []
+    listening = re.findall(r"Listening at: (\S+)", (folder / "gunicorn.log").read_text())
+    assert listening and all(url.startswith("http://127.0.0.1:") for url in listening)
+    assert "| health |" in (folder / "report.md").read_text()
+    assert not (folder / "plan.json").exists()  # the authenticator keys are not left behind
+    # The work was real: a sign-in that passed the second factor, searches, concerns logged.
+    assert AuditEvent.objects.filter(
+        action=Action.SIGN_IN, username="amara.okafor", detail__second_factor="passed"
+    ).exists()
+    assert AuditEvent.objects.filter(action=Action.SEARCH, username="amara.okafor").exists()
+    assert Concern.objects.filter(
+        raised_by__username="amara.okafor", what_was_seen__contains="load test"
+    ).exists()
+
+
+def test_the_ratio_is_the_health_checks_median_over_the_pages():
+    summary = report.summarise(
+        {
+            "started": 0.0,
+            "stopped": 10.0,
+            "hosts": ["127.0.0.1"],
+            "errors": [],
+            "pages": {
+                "health": {"times": [2.0, 4.0, 3.0], "failures": 0},
+                "child card": {"times": [30.0, 10.0, 20.0, 40.0, 50.0], "failures": 1},
+            },
+        }
+    )
+    card, health = summary.row("child card"), summary.row("health")
+    assert (card.requests, card.per_second, card.p50, card.p95, card.failures) == (
+        5, 0.5, 30.0, 50.0, 1
+    )  # fmt: skip
+    assert card.ratio == pytest.approx(3.0 / 30.0)
+    assert health.ratio == 1.0
+    assert [row.name for row in summary.rows] == ["child card", "health"]  # the table's order
+    assert (summary.total.requests, summary.failures) == (8, 1)
+
+
+def test_the_load_test_refuses_a_database_it_could_empty_by_mistake():
+    with pytest.raises(CommandError, match="loadtest"):
+        call_command("loadtest", "--database", "lisa", stdout=io.StringIO())
