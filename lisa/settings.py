@@ -98,7 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lisa.staticfiles.StaticFilesMiddleware",
     "lisa.middleware.RequestIdMiddleware",
     # Before the session and the user are looked up: a database outage answers 503.
     "lisa.middleware.DatabaseUnavailableMiddleware",
