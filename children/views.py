@@ -38,7 +38,7 @@ from children.search import (
     remember_search,
     search_children,
 )
-from lisa.access import deny, role_required
+from lisa.access import deny, reading_page, role_required
 from lisa.forms import apply_errors
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
 from lisa.models import Role, User
@@ -52,6 +52,7 @@ SEARCH_LIMIT = 50
 # --- finding a child --------------------------------------------------------------------------
 
 
+@reading_page
 @role_required(*CHILD_ROLES)
 def search(request: HttpRequest) -> HttpResponse:
     """Practitioners, designated officers and the central team; results show the index card
@@ -228,6 +229,7 @@ def add(request: HttpRequest) -> HttpResponse:
 # --- seeing a child ---------------------------------------------------------------------------
 
 
+@reading_page
 @role_required(*CHILD_ROLES)
 def card(request: HttpRequest, pk: int) -> HttpResponse:
     """Any practitioner, designated officer or the central team: the index card. A shielded
@@ -253,6 +255,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@reading_page
 @role_required(*CHILD_ROLES)
 def full_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Practitioners actively involved, their agency's designated officer, the central team, or

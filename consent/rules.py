@@ -57,7 +57,19 @@ def _child_id(child: Child | int) -> int:
 
 
 def _position_row(child: Child | int) -> dict:
-    """The latest agreement of each kind and the latest decision to share, in one query."""
+    """The latest agreement of each kind and the latest decision to share: from the columns the
+    child was loaded with (:func:`lisa.policy.child_columns`), or in one query."""
+    loaded = getattr(child, "__dict__", {})
+    if "consent_sharing_ground" in loaded:
+        row = {
+            f"{kind.value}__{field}": loaded[f"consent_{kind.value}_{field}"]
+            for kind in Kind
+            for field in ("decision", "signed_on", "withdrawn_on")
+        }
+        row.update(
+            {f"sharing__{f}": loaded[f"consent_sharing_{f}"] for f in ("decided_on", "ground")}
+        )
+        return row
     child_id = _child_id(child)
     row: dict = {}
     annotations = {}

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 
+from lisa.sessions import preloaded_user
+
 
 class TrainedUserBackend(ModelBackend):
     """Checks passwords for every account, so that the sign-in form can say *why* an
@@ -23,10 +25,13 @@ class TrainedUserBackend(ModelBackend):
 
     def get_user(self, user_id):
         # The agency comes with the user: every page names it ("Signed in as …, agency").
-        try:
-            user = get_user_model()._default_manager.select_related("agency").get(pk=user_id)
-        except get_user_model().DoesNotExist:
-            return None
+        # Signing in a request, the session has usually read both already (lisa.sessions).
+        user = preloaded_user(user_id)
+        if user is None:
+            try:
+                user = get_user_model()._default_manager.select_related("agency").get(pk=user_id)
+            except get_user_model().DoesNotExist:
+                return None
         if not user.is_active or user.training_date is None:
             return None
         return user

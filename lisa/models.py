@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
@@ -221,3 +222,22 @@ class RateLimitCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket}: {self.count} until {self.window_ends:%H:%M:%S}"
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (``lisa.sessions``), with the person signed in on it: a page reads
+    the session, the person and their agency in one query. Deleting an account deletes its
+    sessions."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "lisa_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from lisa.sessions import SessionStore
+
+        return SessionStore

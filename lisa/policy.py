@@ -46,16 +46,18 @@ def works_with_children(user: User) -> bool:
 # What a child's latest agreement of each kind says, as columns of a query of children (see
 # :func:`child_columns`): enough to decide :func:`consent_to_show_sensitive` without a query.
 _CONSENT_COLUMNS = {
-    "young_person": ("decision", "withdrawn_on", "sufficient_understanding"),
-    "parent_carer": ("decision", "withdrawn_on"),
+    "young_person": ("decision", "signed_on", "withdrawn_on", "sufficient_understanding"),
+    "parent_carer": ("decision", "signed_on", "withdrawn_on"),
 }
+_SHARING_COLUMNS = ("decided_on", "ground")
 
 
 def child_columns() -> dict:
     """Columns to add to a query of children (``.annotate(**child_columns())``) so that the
-    access object needs no query of its own for what consent says: the latest agreement of
-    each kind (``consent_<kind>_<field>``), and whether any agreement or decision to share
-    without consent is recorded (``consent_agreement_recorded``, ``consent_sharing_recorded``).
+    access object and the consent position need no query of their own: the latest agreement of
+    each kind (``consent_<kind>_<field>``), the latest decision to share without consent
+    (``consent_sharing_<field>``), and whether any agreement or decision to share without
+    consent is recorded (``consent_agreement_recorded``, ``consent_sharing_recorded``).
     Correlated subqueries, one row each at most."""
     from consent.models import Agreement, SharingDecision
 
@@ -66,6 +68,10 @@ def child_columns() -> dict:
         ).order_by("-signed_on", "-pk")
         for field in fields:
             columns[f"consent_{kind}_{field}"] = Subquery(latest.values(field)[:1])
+    decision = SharingDecision.objects.filter(child_id=OuterRef("pk"), entered_in_error=False)
+    for field in _SHARING_COLUMNS:
+        latest_decision = decision.order_by("-decided_on", "-pk").values(field)[:1]
+        columns[f"consent_sharing_{field}"] = Subquery(latest_decision)
     columns["consent_agreement_recorded"] = Exists(
         Agreement.objects.filter(child_id=OuterRef("pk"), entered_in_error=False)
     )

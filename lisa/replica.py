@@ -68,6 +68,7 @@ PRIMARY_ONLY_APPS = frozenset(
 PRIMARY_ONLY = frozenset(
     {
         "lisa.user",
+        "lisa.session",
         "lisa.cacheentry",
         "lisa.ratelimitcount",
         "children.involvement",

@@ -109,7 +109,7 @@ MIDDLEWARE = [
     "lisa.replica.ReadYourWritesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lisa.sessions.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lisa.middleware.SessionPolicyMiddleware",
@@ -266,6 +266,8 @@ LISA_REQUIRE_SECOND_FACTOR = env_bool("LISA_REQUIRE_SECOND_FACTOR", PRODUCTION)
 OTP_TOTP_ISSUER = env("LISA_OTP_ISSUER", "LISA")
 
 # Sessions: 30 minutes idle, 12 hours at most, then sign in again.
+# In the database with the person signed in on them: one query for both (lisa.sessions).
+SESSION_ENGINE = "lisa.sessions"
 SESSION_IDLE_SECONDS = int(env("LISA_SESSION_IDLE_MINUTES", "30") or 30) * 60
 SESSION_ABSOLUTE_SECONDS = int(env("LISA_SESSION_MAX_HOURS", "12") or 12) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS

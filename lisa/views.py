@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.db.models import F, Func, Subquery
+from django.db.models import F, Func, Subquery, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from audit.models import Action, AuditEvent, Outcome
 from audit.services import record, record_denied
 from lisa import actions
-from lisa.access import public, signed_in
+from lisa.access import public, reading_page, signed_in
 from lisa.forms import SignInForm
 from lisa.models import Agency, Role, User
 from lisa.second_factor import has_device
@@ -120,49 +120,64 @@ def _count(rows) -> Subquery:
     return Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
 
 
-def _home_numbers(user: User) -> dict:
-    """The counts on a designated officer's and the central team's home page, in one query
-    (none for others)."""
-    columns: dict = {}
-    if user.is_designated_officer and user.agency_id:
-        agency_users = User.objects.filter(agency_id=user.agency_id)
-        columns["agency_active"] = _count(
-            agency_users.filter(is_active=True, training_date__isnull=False)
-        )
-        columns["agency_awaiting"] = _count(
-            agency_users.filter(is_active=True, training_date__isnull=True)
-        )
-        columns["agency_deactivated"] = _count(agency_users.filter(is_active=False))
-    if user.is_central_team:
-        since = timezone.now() - dt.timedelta(days=1)
-        active_users = User.objects.filter(is_active=True)
-        columns["agencies"] = _count(Agency.objects.filter(is_active=True))
-        columns["trained"] = _count(active_users.filter(training_date__isnull=False))
-        columns["awaiting"] = _count(active_users.filter(training_date__isnull=True))
-        columns["refusals"] = _count(
-            AuditEvent.objects.filter(at__gte=since, outcome=Outcome.DENIED)
-        )
-    if not columns:
-        return {}
+def _central_numbers(user: User) -> dict:
+    """The counts on the central team's home page, in one query."""
+    since = timezone.now() - dt.timedelta(days=1)
+    active_users = User.objects.filter(is_active=True)
+    columns = {
+        "agencies": _count(Agency.objects.filter(is_active=True)),
+        "trained": _count(active_users.filter(training_date__isnull=False)),
+        "awaiting": _count(active_users.filter(training_date__isnull=True)),
+        "refusals": _count(AuditEvent.objects.filter(at__gte=since, outcome=Outcome.DENIED)),
+    }
     return User.objects.filter(pk=user.pk).order_by().values(**columns).get()
 
 
+AWAITING_TRAINING_SHOWN = 10
+
+
+def _agency_people(user: User) -> dict:
+    """The designated officers of the person's agency; for one of those officers, the first
+    people awaiting training and the agency's counts too. One query: the officers and those
+    awaiting training together, each row carrying the counts (the officer reading the page is
+    always one of the rows)."""
+    agency_users = User.objects.filter(agency_id=user.agency_id)
+    officers = agency_users.filter(is_active=True, roles__contains=[Role.DESIGNATED_OFFICER])
+    if not user.is_designated_officer:
+        return {"designated_officers": list(officers)}
+    counts = {
+        "agency_active": _count(agency_users.filter(is_active=True, training_date__isnull=False)),
+        "agency_awaiting": _count(agency_users.filter(is_active=True, training_date__isnull=True)),
+        "agency_deactivated": _count(agency_users.filter(is_active=False)),
+    }
+    awaiting = agency_users.filter(is_active=True, training_date__isnull=True)
+    rows = list(
+        officers.annotate(lisa_officer=Value(True), **counts).union(
+            awaiting.annotate(lisa_officer=Value(False), **counts).order_by(
+                "last_name", "first_name", "pk"
+            )[:AWAITING_TRAINING_SHOWN],
+            all=True,
+        )
+    )
+    by_name = sorted(rows, key=lambda person: (person.last_name, person.first_name, person.pk))
+    return {
+        "designated_officers": [person for person in by_name if person.lisa_officer],
+        "awaiting_training": [person for person in by_name if not person.lisa_officer],
+        "agency_counts": {
+            key: getattr(rows[0], f"agency_{key}", 0) if rows else 0
+            for key in ("active", "awaiting", "deactivated")
+        },
+    }
+
+
+@reading_page
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
     """Any signed-in user: a home page with a section for each role they hold."""
     user: User = request.user
     context: dict = {"user": user}
-    if user.agency_id:
-        officers = list(
-            User.objects.filter(
-                agency_id=user.agency_id, is_active=True, roles__contains=[Role.DESIGNATED_OFFICER]
-            )
-            .select_related("agency")
-            .only("first_name", "last_name", "email", "phone", "job_title", "agency")
-        )
-        context["designated_officers"] = officers
-        if officers:  # the page names the person's agency: it came with its officers
-            user.agency = officers[0].agency
+    if user.agency_id and not user.is_central_team:  # the central team manages access itself
+        context.update(_agency_people(user))
     context["my_events"] = list(
         AuditEvent.objects.filter(user=user).only("at", "action", "outcome", "path")[:5]
     )
@@ -177,17 +192,8 @@ def home(request: HttpRequest) -> HttpResponse:
     from meetings.home import home_sections as meeting_sections
 
     context.update(meeting_sections(user))
-    numbers = _home_numbers(user)
-    if user.is_designated_officer and user.agency_id:
-        context["agency_counts"] = {
-            key: numbers[f"agency_{key}"] for key in ("active", "awaiting", "deactivated")
-        }
-        context["awaiting_training"] = list(
-            User.objects.filter(
-                agency_id=user.agency_id, is_active=True, training_date__isnull=True
-            ).order_by("last_name")[:10]
-        )
     if user.is_central_team:
+        numbers = _central_numbers(user)
         context["central"] = {
             "agencies": numbers["agencies"],
             "users": {"trained": numbers["trained"], "awaiting": numbers["awaiting"]},

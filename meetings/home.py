@@ -3,12 +3,13 @@ what is overdue for them (reviews past their date and actions past due).
 
 Only meetings and plans about a child whose full record the reader may still open are listed
 ("ended means ended everywhere"): for a practitioner, one they are actively involved with; the
-central team sees every one. A bounded number of queries, at most :data:`LIMIT` rows each.
+central team sees every one. Three queries (what is overdue is one), at most :data:`LIMIT` rows
+each.
 """
 
 from __future__ import annotations
 
-from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -72,21 +73,31 @@ def home_sections(user: User) -> dict:
     )
     mine = Q(lead=user) | Q(meetings__chair=user)
     visible_plans = SupportPlan.objects.filter(_children_seen(user, "children")).values("pk")
-    reviews = list(
+    # What is overdue, reviews and actions together: only each one's id and date are shown.
+    reviews = (
         SupportPlan.objects.review_overdue()
         .filter(pk__in=SupportPlan.objects.filter(mine).values("pk"))
         .filter(pk__in=visible_plans)
-        .order_by("next_review_on", "pk")[:LIMIT]
+        .annotate(kind=Value("review"), due=F("next_review_on"))
+        .order_by("next_review_on", "pk")
+        .values_list("kind", "pk", "due")[:LIMIT]
     )
-    actions = list(
+    actions = (
         PlanAction.objects.overdue()
         .filter(Q(owner=user) | Q(plan__in=SupportPlan.objects.filter(mine).values("pk")))
         .filter(plan__in=visible_plans)
-        .order_by("due_on", "pk")[:LIMIT]
+        .annotate(kind=Value("action"), due=F("due_on"))
+        .order_by("due_on", "pk")
+        .values_list("kind", "pk", "due")[:LIMIT]
     )
+    overdue = sorted(reviews.union(actions, all=True), key=lambda row: (row[2], row[1]))
     return {
         "meeting_invitations": invitations,
         "records_received": records,
-        "reviews_overdue": reviews,
-        "actions_overdue": actions,
+        "reviews_overdue": [
+            {"pk": pk, "next_review_on": due} for kind, pk, due in overdue if kind == "review"
+        ],
+        "actions_overdue": [
+            {"pk": pk, "due_on": due} for kind, pk, due in overdue if kind == "action"
+        ],
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -154,12 +154,24 @@ def full_record_viewers(
 HOME_THREADS = 5
 
 
+class _SumOverAll(Func):
+    """``SUM(x) OVER ()``: a total over every row of the result, before its LIMIT."""
+
+    function = "SUM"
+    window_compatible = True
+    output_field = IntegerField()
+
+
 def home_summary(request: HttpRequest) -> dict:
     """For the home page: the number of unread messages and up to five conversations with
-    unread messages, newest first (two queries; the count is shared with the header)."""
+    unread messages, newest first, in one query: the count (shared with the header) is the
+    total of every unread conversation's count."""
     user = request.user
-    count = unread_count(request)
-    threads = []
-    if count:
-        threads = list(inbox(user).filter(unread__gt=0)[:HOME_THREADS])
+    if not uses_messaging(user):
+        return {"count": unread_count(request), "threads": []}
+    unread = inbox(user).filter(unread__gt=0)
+    total = Window(_SumOverAll(unread.query.annotations["unread"]))
+    threads = list(unread.annotate(total_unread=total)[:HOME_THREADS])
+    count = threads[0].total_unread if threads else 0
+    request._lisa_unread_messages = count
     return {"count": count, "threads": threads}

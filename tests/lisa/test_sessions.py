@@ -1,0 +1,88 @@
+"""Sessions are kept with the person signed in on them, and read with that person in one query."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import auth
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lisa.models import Session, User
+from lisa.sessions import SessionStore, preloaded_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _session_of(client) -> Session:
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_a_session_names_the_person_signed_in_on_it(client_for, amara):
+    client = client_for(amara)
+    assert _session_of(client).user_id == amara.pk
+
+    client.post("/sign-out/")
+    assert not Session.objects.filter(user=amara).exists()
+
+
+def test_a_page_reads_the_session_the_person_and_their_agency_in_one_query(client_for, amara):
+    client = client_for(amara)
+    client.get("/")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/account/")
+    assert response.status_code == 200
+    assert amara.agency.name in response.content.decode()
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert 'FROM "lisa_session"' in statements[0]
+    assert '"lisa_agency"."name"' in statements[0]
+    assert not [sql for sql in statements if 'FROM "lisa_user"' in sql.split("WHERE")[0]]
+
+
+def test_a_person_deactivated_since_signing_in_is_signed_out(client_for, amara):
+    client = client_for(amara)
+    assert client.get("/account/").status_code == 200
+    User.objects.filter(pk=amara.pk).update(is_active=False)
+
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/")
+
+
+def test_a_changed_password_ends_the_other_sessions(client_for, client, amara):
+    client_for(amara)
+    amara.set_password("another-long-passphrase-2026")
+    amara.save()
+
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/")
+
+
+def test_the_person_read_with_a_session_stands_only_for_that_person(amara, priya):
+    store = SessionStore()
+    store[auth.SESSION_KEY] = str(amara.pk)
+    store.save()
+    loaded = SessionStore(store.session_key)
+    assert loaded.load()[auth.SESSION_KEY] == str(amara.pk)
+    assert loaded.preloaded_user.pk == amara.pk
+
+    from lisa import sessions
+
+    token = sessions._looking_up.set(loaded)
+    try:
+        assert preloaded_user(str(amara.pk)) is loaded.preloaded_user
+        assert preloaded_user(priya.pk) is None
+    finally:
+        sessions._looking_up.reset(token)
+    assert preloaded_user(amara.pk) is None  # outside a request's sign-in, nothing is lent
+
+
+def test_an_expired_or_unknown_session_reads_no_one(amara):
+    store = SessionStore()
+    store[auth.SESSION_KEY] = str(amara.pk)
+    store.set_expiry(-1)
+    store.save()
+    loaded = SessionStore(store.session_key)
+    assert loaded.load() == {}
+    assert loaded.preloaded_user is None
+    assert SessionStore("x" * 32).load() == {}
