@@ -2,12 +2,14 @@
 back), and what importing it would change.
 
 A summary is taken only when it is whole and right: a JSON file under the size cap, with no
-characters PostgreSQL cannot store, valid against ``children/schemas/transfer-summary-1.json``
-(the same schema LISA's own summaries are checked against), and passing the checks a person
-adding the child by hand would meet (the child form's: NHS number check digit, Unique Pupil
-Number check letter, postcode, a date of birth in the past giving an age under 18; the form for
-people with parental responsibility; dates that cannot be in the future). Each problem is named
-by where it is in the file, in words ("Child › Date of birth"), so the sender can put it right.
+characters PostgreSQL cannot store, of a version LISA reads (``transfer.VERSIONS``: a summary
+made before a new version, or by an authority that has not moved to it, is still read), valid
+against that version's own schema (``children/schemas/transfer-summary-<version>.json``), and
+passing the checks a person adding the child by hand would meet (the child form's: NHS number
+check digit, Unique Pupil Number check letter, postcode, a date of birth in the past giving an
+age under 18; the form for people with parental responsibility; dates that cannot be in the
+future). Each problem is named by where it is in the file, in words ("Child › Date of birth"),
+so the sender can put it right.
 
 Importing into a record already on LISA fills what the record lacks and never replaces what it
 holds: every difference is listed, and LISA's value stays (see :func:`compare`).
@@ -243,9 +245,10 @@ def _schema_problems(error) -> list[Problem]:
     return [Problem(where(path), message)]
 
 
-def schema_problems(document: Any) -> list[Problem]:
-    """The schema's complaints about ``document``, in words (at most :data:`MAX_PROBLEMS`)."""
-    validator = Draft202012Validator(transfer.schema(), format_checker=FormatChecker())
+def schema_problems(document: Any, version: int = transfer.SCHEMA_VERSION) -> list[Problem]:
+    """The complaints of the schema of ``version`` about ``document``, in words (at most
+    :data:`MAX_PROBLEMS`)."""
+    validator = Draft202012Validator(transfer.schema(version), format_checker=FormatChecker())
     problems: list[Problem] = []
     for error in itertools.islice(validator.iter_errors(document), MAX_PROBLEMS):
         problems.extend(_schema_problems(error))
@@ -471,18 +474,21 @@ def check(document: Any) -> list[Problem]:
     if "schema_version" not in document:
         return [Problem("The file", "is not a LISA transfer summary: it has no schema_version")]
     version = document["schema_version"]
-    if version != 1 or isinstance(version, bool):
+    # true == 1 in Python, but not in JSON; 1.0 is the whole number 1 in both.
+    is_number = isinstance(version, int | float) and not isinstance(version, bool)
+    if not is_number or version not in transfer.VERSIONS:
         shown = json.dumps(version)[:20]
+        known = " and ".join(str(known) for known in transfer.VERSIONS)
         return [
             Problem(
                 where(["schema_version"]),
-                f"version {shown} is not one LISA can read: LISA reads version 1",
+                f"version {shown} is not one LISA can read: LISA reads versions {known}",
             )
         ]
     problems = _unstorable(document)
     if problems:
         return problems[:MAX_PROBLEMS]
-    problems = schema_problems(document)
+    problems = schema_problems(document, int(version))
     if problems:
         return problems
     return lisa_problems(document)[:MAX_PROBLEMS]

@@ -1,7 +1,11 @@
 """The transfer summary for the authority a family moved to: what LISA holds about the child,
-as its producer may see it, in a JSON document that validates against the schema kept in
-``children/schemas/transfer-summary-1.json`` (documented in docs/transfer-summary.md) and as a
-PDF drawn from the same document.
+as its producer may see it, in a JSON document that validates against the schema of its
+version, kept in ``children/schemas/transfer-summary-<version>.json`` (documented in
+docs/transfer-summary.md), and as a PDF drawn from the same document.
+
+A change a receiver would have to handle gets a new version and a new schema file; the old
+ones stay as they were, and LISA still reads summaries of every version in VERSIONS (LISA's
+own, made before, or another authority's). Version 2 allows LISA references of 8 digits.
 
 Shielding and sensitive services apply as on the record: the producer's access object decides
 what is in it; whatever it leaves out is named in ``withheld`` (as a kind of thing, never what
@@ -18,16 +22,26 @@ from children.models import Child, MoveOut
 from lisa import schemas
 from lisa.policy import ChildAccess
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "transfer-summary-1.json"
+# The version LISA writes, and every version it reads.
+SCHEMA_VERSION = 2
+VERSIONS = (1, 2)
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 
-def schema() -> dict:
-    return schemas.load(SCHEMA_PATH)
+def schema_path(version: int = SCHEMA_VERSION) -> Path:
+    if version not in VERSIONS:
+        raise ValueError(f"No transfer summary schema of version {version!r}.")
+    return SCHEMAS / f"transfer-summary-{version}.json"
 
 
-def validate(document: dict) -> list[str]:
-    """The schema's complaints about ``document``, as "where: what" lines (none when valid)."""
-    return schemas.problems(SCHEMA_PATH, document)
+def schema(version: int = SCHEMA_VERSION) -> dict:
+    return schemas.load(schema_path(version))
+
+
+def validate(document: dict, version: int = SCHEMA_VERSION) -> list[str]:
+    """The complaints of the schema of ``version`` (by default the one LISA writes) about
+    ``document``, as "where: what" lines (none when valid)."""
+    return schemas.problems(schema_path(version), document)
 
 
 def _person(user, access: ChildAccess, role: str = "", lead: bool | None = None) -> dict:
@@ -183,7 +197,7 @@ def build(child: Child, access: ChildAccess, *, for_authority: str, basis: dict)
         )
     ]
     return {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "produced_at": timezone.now().isoformat(),
         "produced_by": _person(access.user, access),
         "for_authority": for_authority,

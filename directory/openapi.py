@@ -230,14 +230,10 @@ _CORS_HEADER = {
 }
 _RESPONSES = {
     "BadRequest": {
-        "description": "A query parameter is not valid: the JSON body says which and why. A "
-        "request whose address carries characters that cannot be stored (such as NUL) is "
-        "refused before it reaches the API, with an HTML page.",
-        "headers": {"Access-Control-Allow-Origin": {**_CORS_HEADER, "required": False}},
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
-            "text/html": {"schema": {"type": "string"}},
-        },
+        "description": "A query parameter is not valid, or the request carries characters "
+        "that are not accepted (such as NUL): the JSON body says which and why.",
+        "headers": {"Access-Control-Allow-Origin": _CORS},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     },
     "NotFound": {
         "description": "Nothing published has that id (or the id is not a UUID).",

@@ -6,11 +6,12 @@
     /health/         the database answers (kept as it was for probes already pointed at it).
 
 All three are public and cheap, and say nothing a stranger could use: no host names, no error
-messages, no migration names, no versions. They never answer 500: a check that fails in a way
-nobody foresaw fails the readiness check (and is logged) instead. They run outside the request
-transaction, because opening it needs the database; and the outage middleware
-(lisa.middleware.DatabaseUnavailableMiddleware) drops their cookies, so that no session or user
-is looked up for a probe.
+messages, no migration names, no versions. Readiness keeps its answer for a few seconds in each
+process (READY_KEEP_SECONDS), so that a load balancer probing often adds no work. They never
+answer 500: a check that fails in a way nobody foresaw fails the readiness check (and is
+logged) instead. They run outside the request transaction, because opening it needs the
+database; and the outage middleware (lisa.middleware.DatabaseUnavailableMiddleware) drops their
+cookies, so that no session or user is looked up for a probe.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ logger = logging.getLogger(__name__)
 # process only needs new migrations when its code changes, and then it has restarted.
 MIGRATIONS_PASS_SECONDS = 60.0
 _migrations_passed_at: float | None = None
+
+# The readiness answer, passing or failing, is kept this long in each process: a load balancer
+# probing a failing server every second would otherwise have it rebuild the migration graph
+# (or wait to connect to a database that is away) for every probe.
+READY_KEEP_SECONDS = 5.0
 
 # PostgreSQL errors (SQLSTATE) that mean the database cannot be used at all for now, as against
 # a problem with one statement (a deadlock, a time-out), which stays an ordinary server error.
@@ -153,6 +159,33 @@ def readiness() -> list[Check]:
     return checks
 
 
+@dataclass(frozen=True)
+class Readiness:
+    checks: tuple[Check, ...]
+    made_at: float  # time.monotonic() when the checks were made
+
+
+_kept_readiness: Readiness | None = None
+
+
+def kept_readiness() -> tuple[Check, ...]:
+    """The checks made at most READY_KEEP_SECONDS ago in this process, else made afresh. The
+    clock is monotonic, so that a change of the system's time cannot keep an answer longer."""
+    global _kept_readiness
+    kept = _kept_readiness
+    if kept is not None and time.monotonic() - kept.made_at < READY_KEEP_SECONDS:
+        return kept.checks
+    checks = tuple(readiness())
+    _kept_readiness = Readiness(checks, time.monotonic())
+    return checks
+
+
+def forget_readiness() -> None:
+    """Forget the kept readiness answer: the next probe makes the checks again."""
+    global _kept_readiness
+    _kept_readiness = None
+
+
 # --- the views -------------------------------------------------------------------------------
 
 
@@ -169,8 +202,9 @@ def live(request: HttpRequest) -> JsonResponse:
 
 @_probe
 def ready(request: HttpRequest) -> JsonResponse:
-    """Anyone (public): each check and its state; 200 when all pass, 503 with the reasons."""
-    checks = readiness()
+    """Anyone (public): each check and its state; 200 when all pass, 503 with the reasons. The
+    answer is the one kept for up to READY_KEEP_SECONDS (:func:`kept_readiness`)."""
+    checks = kept_readiness()
     failing = [f"{check.name}: {check.reason}" for check in checks if check.ok is False]
     body = {
         "status": "unavailable" if failing else "ok",

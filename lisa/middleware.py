@@ -169,8 +169,32 @@ def _unstorable_input(request: HttpRequest) -> str | None:
     return None
 
 
+# Where lisa/urls.py puts the open-data API (directory/api.py), whose clients read JSON.
+API_PREFIX = "/api/"
+_UNSTORABLE_WHERE = "lisa_unstorable_where"
+
+
 def _refusal_page(request: HttpRequest) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        return _api_refusal(request)
     return render(request, "lisa/unstorable_characters.html", status=400)
+
+
+def _api_refusal(request: HttpRequest) -> HttpResponse:
+    """The API's own 400 (``{"error": ...}``, readable from any origin, as directory/api.py
+    answers a bad parameter), since its clients are programs, not people reading a page."""
+    from django.http import JsonResponse
+
+    where = getattr(request, _UNSTORABLE_WHERE, None)
+    words = {"header": "headers", "cookie": "cookies"}.get(where, where)
+    within = f", in its {words}" if words else ""
+    message = (
+        f"The request carries characters this API does not accept, such as NUL{within}: "
+        "remove them and try again."
+    )
+    response = JsonResponse({"error": message}, status=400)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _is_unstorable_text_error(error: BaseException) -> bool:
@@ -182,7 +206,8 @@ def _is_unstorable_text_error(error: BaseException) -> bool:
 
 
 class UnstorableCharactersMiddleware:
-    """Refuse, with a clear page, requests carrying text PostgreSQL cannot store.
+    """Refuse, with a clear page, requests carrying text PostgreSQL cannot store (under /api/,
+    with the API's own JSON error instead).
 
     A NUL byte in a query string, header or cookie would otherwise reach a query or the audit
     trail and fail as a server error. This runs before the session is looked up, so the check
@@ -200,6 +225,7 @@ class UnstorableCharactersMiddleware:
         where = _unstorable_input(request)
         if where is not None:
             logger.warning("Refused a request with unstorable characters in its %s.", where)
+            setattr(request, _UNSTORABLE_WHERE, where)
             return self.refuse(request)
         return self.get_response(request)
 

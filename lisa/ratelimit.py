@@ -12,6 +12,10 @@ both write 8). Counting in the database is exact with either cache and needs no 
 window is read from the database's clock, so servers whose clocks differ by a second still
 agree on when a window ends.
 
+A client is an IPv4 address, or an IPv6 address's /64 network (:func:`client_key`): one
+household, phone or server is usually given a whole /64, and may use any address in it, so
+counting single IPv6 addresses would let one client go past the limit by changing address.
+
 Call :func:`hit` outside the request's transaction (the open-data views are not atomic
 requests): inside one, the count would be seen by the other servers only when the request
 ends, and the client's row would stay locked until then.
@@ -19,6 +23,7 @@ ends, and the client's row would stay locked until then.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 
 from django.db import connection
@@ -54,18 +59,44 @@ DELETE FROM {_TABLE} WHERE bucket IN (
 """  # noqa: S608
 
 
+# One IPv6 client: the network part of the address, which its provider gives it whole.
+IPV6_CLIENT_PREFIX = 64
+# What every address that cannot be read is counted as: together, so never let through uncounted.
+UNKNOWN_CLIENT = "unknown"
+
+
+def client_key(address: str | None) -> str:
+    """Who is counted for ``address``: an IPv4 address alone (one written as IPv6,
+    ``::ffff:192.0.2.1``, as that IPv4 address), an IPv6 address by its /64 network, and any
+    address that cannot be read as one, all together."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return UNKNOWN_CLIENT
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        # Built from the number, so a zone ("fe80::1%eth0") is dropped with the host part.
+        host_bits = 128 - IPV6_CLIENT_PREFIX
+        network = ipaddress.IPv6Network((int(ip) >> host_bits << host_bits, IPV6_CLIENT_PREFIX))
+        return str(network)
+    return str(ip)
+
+
 def bucket(scope: str, client: str) -> str:
     """The row's key: the limit's name and a keyed hash of the client (an address is personal
     data, and is not needed to count)."""
     return f"{scope}:{salted_hmac('lisa.ratelimit', client, algorithm='sha256').hexdigest()[:40]}"
 
 
-def hit(scope: str, client: str, *, limit: int, period: int) -> int:
-    """Count one request from ``client`` against the limit called ``scope``. Answers 0 if it
-    is allowed, else the whole seconds until the window ends (for ``Retry-After``)."""
+def hit(scope: str, address: str | None, *, limit: int, period: int) -> int:
+    """Count one request from the client at ``address`` (as ``lisa.network.client_ip`` gives
+    it) against the limit called ``scope``. Answers 0 if it is allowed, else the whole seconds
+    until the window ends (for ``Retry-After``)."""
+    key = bucket(scope, client_key(address))
     with connection.cursor() as cursor:
         # One statement, atomic on its own; outside a transaction it is committed at once.
-        cursor.execute(_BUMP, {"bucket": bucket(scope, client), "period": max(1, period)})
+        cursor.execute(_BUMP, {"bucket": key, "period": max(1, period)})
         count, seconds_left = cursor.fetchone()
         if count == 1:
             # A window has begun for this client: a good moment to drop the rows of every

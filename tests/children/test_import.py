@@ -27,6 +27,7 @@ from children.models import (
     ReceivedSummary,
 )
 from children.rules import access
+from children.validators import lisa_ref_check
 from tests.children.conftest import involve, make_child
 from tests.helpers import assert_audited
 from tests.lisa.test_no_personal_data_in_urls import Page, leaks_in
@@ -190,7 +191,7 @@ def stored_counts() -> tuple[int, int, int, int]:
 def test_the_example_summary_is_valid():
     """The tests' summary is what the schema and LISA's checks accept (so every failure below
     is caused by what each test changes)."""
-    assert transfer.validate(summary()) == []
+    assert transfer.validate(summary(), version=1) == []
     assert importing.check(summary()) == []
 
 
@@ -510,7 +511,12 @@ def test_a_child_of_18_or_more_is_refused(client_for, amara):
         (b'{"schema_version": "\xe9"}', "The file: is not UTF-8 text"),
         (b"[1, 2, 3]", "The file: is not a transfer summary: it must be one JSON object"),
         (b'{"child": {}}', "The file: is not a LISA transfer summary: it has no schema_version"),
-        (b'{"schema_version": 2}', "Schema version: version 2 is not one LISA can read"),
+        (
+            b'{"schema_version": 3}',
+            "Schema version: version 3 is not one LISA can read: LISA reads versions 1 and 2",
+        ),
+        (b'{"schema_version": "1"}', "Schema version: version &quot;1&quot; is not one LISA"),
+        (b'{"schema_version": true}', "Schema version: version true is not one LISA can read"),
         (b'{"schema_version": NaN}', "The file: is not valid JSON"),
         (b"[" * 100_000 + b"]" * 100_000, "The file: "),
     ],
@@ -523,7 +529,9 @@ def test_a_child_of_18_or_more_is_refused(client_for, amara):
         "not-utf-8",
         "a-list",
         "no-version",
-        "version-2",
+        "version-3",
+        "version-as-text",
+        "version-true",
         "nan",
         "deeply-nested",
     ],
@@ -533,6 +541,45 @@ def test_a_file_that_is_not_a_summary_gets_a_clear_error(client_for, amara, raw,
     page = _errors(upload(client_for(amara), raw=raw))
     assert message in page
     assert stored_counts() == before
+
+
+def test_an_unknown_version_is_named_beside_the_file_field(client_for, amara):
+    document = summary() | {"schema_version": 3}
+    page = _errors(upload(client_for(amara), document))
+    message = "Schema version: version 3 is not one LISA can read: LISA reads versions 1 and 2"
+    assert f'<a href="#id_summary">{message}</a>' in page  # the error summary links to the field
+    assert (
+        '<span id="id_summary_1_error" class="govuk-error-message"> '
+        f'<span class="govuk-visually-hidden">Error:</span> {message} </span> '
+        '<input type="file" name="summary"'
+    ) in " ".join(page.split())
+    assert stored_counts() == (0, 0, 0, 0)
+
+
+def test_a_version_2_summary_with_an_eight_digit_reference_makes_a_new_record(client_for, amara):
+    ref = f"L12345678{lisa_ref_check('12345678')}"
+    document = summary(lisa_ref=ref) | {"schema_version": 2}
+    assert importing.check(document) == []
+    client = client_for(amara)
+    token = token_of(upload(client, document))
+    client.post(f"/children/import/{token}/new/")
+    received = ReceivedSummary.objects.get(child__surname="Pemberton-Vane")
+    assert received.content["schema_version"] == 2
+    assert received.content["child"]["lisa_ref"] == ref
+
+
+def test_each_version_is_checked_against_its_own_schema(client_for, amara):
+    eight = f"L12345678{lisa_ref_check('12345678')}"
+    # Version 1 allows references of seven digits only.
+    page = _errors(upload(client_for(amara), summary(lisa_ref=eight)))
+    assert "Child › LISA reference: must be a LISA reference like L1234567K" in page
+    # Version 2 allows eight, and no more.
+    assert importing.check(summary(lisa_ref="L1234567A") | {"schema_version": 2}) == []
+    nine = summary(lisa_ref="L123456789A") | {"schema_version": 2}
+    assert [str(problem) for problem in importing.check(nine)] == [
+        "Child › LISA reference: must be a LISA reference like L1234567K"
+    ]
+    assert not PendingImport.objects.exists()
 
 
 def test_text_postgresql_cannot_store_is_refused(client_for, amara):

@@ -4,6 +4,7 @@ stay hidden; every download audited."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
@@ -130,9 +131,50 @@ def test_a_lawful_basis_is_required(amara, client_for):
 
 
 def test_the_schema_refuses_what_it_does_not_describe():
-    problems = transfer.validate({"schema_version": 2})
-    assert any("schema_version" in problem for problem in problems)
+    problems = transfer.validate({"schema_version": 1})
+    assert "schema_version: 2 was expected" in problems
     assert any("required property" in problem for problem in problems)
+
+
+def test_summaries_are_written_as_version_2_which_alone_allows_eight_digit_references(
+    moving, amara
+):
+    """Version 1 promised references of seven digits; a summary that may hold one of eight
+    says it is of version 2, whose schema allows them. Version 1's schema stays as published."""
+    from children.rules import access
+    from children.validators import lisa_ref_check
+
+    child = moving["child"]
+    basis = {"kind": "agreement", "description": "Parent/carer agreement", "date": "2026-05-03"}
+    child.lisa_ref = f"L12345678{lisa_ref_check('12345678')}"
+    document = transfer.build(child, access(amara, child), for_authority="Kent", basis=basis)
+    assert document["schema_version"] == 2 == transfer.SCHEMA_VERSION
+    assert transfer.validate(document) == []
+    assert transfer.validate(document, version=2) == []
+    as_version_1 = {**document, "schema_version": 1}
+    assert transfer.validate(as_version_1, version=1) == [
+        f"child/lisa_ref: '{child.lisa_ref}' does not match '^L[0-9]{{7}}[A-Z]$'"
+    ]
+    child.lisa_ref = f"L1234567{lisa_ref_check('1234567')}"
+    document = transfer.build(child, access(amara, child), for_authority="Kent", basis=basis)
+    assert transfer.validate({**document, "schema_version": 1}, version=1) == []
+    # The two published schemas differ in their version and the reference alone.
+    one, two = copy.deepcopy(transfer.schema(1)), copy.deepcopy(transfer.schema(2))
+    assert one["$id"].endswith("/transfer-summary-1.json")
+    assert two["$id"].endswith("/transfer-summary-2.json")
+    assert one["properties"]["child"]["properties"].pop("lisa_ref") == {
+        "type": "string",
+        "pattern": "^L[0-9]{7}[A-Z]$",
+    }
+    assert two["properties"]["child"]["properties"].pop("lisa_ref") == {
+        "type": "string",
+        "pattern": "^L[0-9]{7,8}[A-Z]$",
+    }
+    for schema in (one, two):
+        for key in ("$id", "title", "description"):
+            del schema[key]
+        del schema["properties"]["schema_version"]
+    assert one == two
 
 
 @pytest.mark.parametrize(

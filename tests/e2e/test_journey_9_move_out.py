@@ -36,7 +36,7 @@ from tests.helpers import assert_audited, pdf_text
 
 pytestmark = pytest.mark.e2e
 
-SCHEMA = Path(settings.BASE_DIR) / "children" / "schemas" / "transfer-summary-1.json"
+SCHEMA = Path(settings.BASE_DIR) / "children" / "schemas" / "transfer-summary-2.json"
 NHS_NUMBER = "9434765919"
 AUTHORITY = "Kent County Council"
 TEAM = "Children's Front Door"

@@ -7,6 +7,7 @@ tests/lisa/test_database_outage.py; here the database fails on purpose, in one p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 
@@ -61,8 +62,19 @@ def database_down(monkeypatch, discarded):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_migrations_check(monkeypatch):
+def _fresh_checks(monkeypatch):
+    """Each test makes the checks afresh, and leaves no answer kept for the next."""
     monkeypatch.setattr(health, "_migrations_passed_at", None)
+    health.forget_readiness()
+    yield
+    health.forget_readiness()
+
+
+def age_kept_readiness(seconds: float) -> None:
+    """Make the kept readiness answer ``seconds`` older, as time passing would."""
+    kept = health._kept_readiness
+    assert kept is not None, "no readiness answer is kept"
+    health._kept_readiness = dataclasses.replace(kept, made_at=kept.made_at - seconds)
 
 
 @pytest.fixture
@@ -171,6 +183,7 @@ def test_a_worker_is_stale_once_its_last_heartbeat_is_older_than_the_setting(cli
         worker_heartbeat.call()
     with time_machine.travel(start + dt.timedelta(seconds=119), tick=False):
         assert ready(client)[0] == 200
+    health.forget_readiness()
     with time_machine.travel(start + dt.timedelta(seconds=121), tick=False):
         status, body = ready(client)
     assert status == 503
@@ -204,12 +217,62 @@ def test_migrations_once_found_applied_are_not_looked_at_again_for_a_minute(
         return [("children.0099_not_applied", False)]
 
     monkeypatch.setattr(MigrationExecutor, "migration_plan", unapplied)
+    health.forget_readiness()
     assert ready(client)[0] == 200  # the pass is remembered
     # A minute on, they are looked at again.
     monkeypatch.setattr(health, "_migrations_passed_at", health._migrations_passed_at - 61)
+    health.forget_readiness()
     status, body = ready(client)
     assert status == 503
     assert body["checks"]["migrations"]["reason"] == "1 migration not applied"
+
+
+@pytest.mark.django_db
+def test_a_failing_answer_is_kept_a_few_seconds_and_the_database_is_not_asked_meanwhile(
+    client, django_assert_num_queries
+):
+    status, body = ready(client)  # no worker has run yet
+    assert status == 503
+    worker_heartbeat.call()
+    # A load balancer probing every second: the answer kept is given, with no query at all.
+    for _ in range(3):
+        with django_assert_num_queries(0):
+            assert ready(client) == (status, body)
+    age_kept_readiness(health.READY_KEEP_SECONDS - 0.5)
+    with django_assert_num_queries(0):
+        assert ready(client)[0] == 503
+    # Once it is older than that, the checks are made again, and see the worker.
+    age_kept_readiness(0.5)
+    assert ready(client)[0] == 200
+
+
+@pytest.mark.django_db
+def test_a_passing_answer_is_kept_a_few_seconds_too(client, worker_seen, monkeypatch, discarded):
+    assert ready(client)[0] == 200
+
+    def refuse(*args, **kwargs):
+        raise outage()
+
+    monkeypatch.setattr(connections["default"], "cursor", refuse)
+    assert ready(client)[0] == 200
+    assert not discarded, "the database was asked"
+    age_kept_readiness(health.READY_KEEP_SECONDS)
+    status, body = ready(client)
+    assert status == 503
+    assert body["reasons"] == ["database: the database cannot be reached"]
+
+
+@pytest.mark.django_db
+def test_liveness_and_the_old_check_are_not_kept(client, worker_seen, monkeypatch, discarded):
+    assert ready(client)[0] == 200
+    assert client.get("/health/").status_code == 200
+
+    def refuse(*args, **kwargs):
+        raise outage()
+
+    monkeypatch.setattr(connections["default"], "cursor", refuse)
+    assert client.get("/health/").status_code == 503
+    assert client.get("/health/live/").json() == {"status": "ok"}
 
 
 @pytest.mark.django_db

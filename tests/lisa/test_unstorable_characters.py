@@ -1,5 +1,6 @@
 """NUL bytes and unpaired surrogates: PostgreSQL cannot store them, so LISA refuses them with a
-clear page (or a message beside the field) and never fails with a server error."""
+clear page (or a message beside the field; or, for the open-data API, its own JSON error) and
+never fails with a server error."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ QUERY_PAGES = [
     ("morgan", "/audit/alerts/?status={}&kind={}"),
     ("amara", "/directory/?q={}"),
     (None, "/directory/public/?q={}"),
-    (None, "/api/directory/services?text={}&postcode={}"),
     (None, "/sign-in/?next={}"),
 ]
+API = "/api/directory/services"
 
 
 @pytest.fixture
@@ -65,6 +66,36 @@ def test_an_encoded_surrogate_in_a_query_string_is_no_server_error(as_persona, w
     # %ED%A0%80 would be U+D800 if decoded blindly; Django makes it U+FFFD, which is storable.
     response = as_persona(who).get(url.format("%ED%A0%80", "%ED%A0%80"))
     assert response.status_code < 500
+
+
+def assert_refused_as_the_api_does(response, where: str):
+    """The API's own answer to a bad request: JSON, readable from any origin."""
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response.json() == {
+        "error": "The request carries characters this API does not accept, such as NUL, in its "
+        f"{where}: remove them and try again."
+    }
+
+
+@pytest.mark.parametrize("nul", ["%00", "ab%00cd"], ids=["nul", "nul-in-a-word"])
+def test_a_nul_in_the_api_query_string_gets_the_api_error_with_cors(nul):
+    response = Client().get(f"{API}?text={nul}&postcode={nul}")
+    assert_refused_as_the_api_does(response, "query string")
+    # The error as the API answers a bad parameter, in the same shape.
+    assert Client().get(f"{API}?per_page=500").json() == {
+        "error": "per_page must be between 1 and 200."
+    }
+
+
+def test_a_nul_in_the_api_path_header_or_cookie_gets_the_api_error_with_cors():
+    assert_refused_as_the_api_does(Client().get(f"{API}/%00"), "path")
+    assert_refused_as_the_api_does(Client().get(API, HTTP_USER_AGENT="curl\x00"), "headers")
+    assert_refused_as_the_api_does(Client().get(API, HTTP_ACCEPT="\ud800"), "headers")
+    client = Client()
+    client.cookies["tracker"] = "abcdefgh\x00ijkl"
+    assert_refused_as_the_api_does(client.get(API), "cookies")
 
 
 def test_a_nul_in_a_query_parameter_name_is_refused(as_persona):
