@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
@@ -43,16 +44,29 @@ def record(
     return event
 
 
+def record_many(
+    request: HttpRequest | None, action: str, each: Iterable[Mapping[str, Any]]
+) -> list[AuditEvent]:
+    """Write one ``action`` event for each item of ``each`` (the keyword arguments that
+    :func:`record` takes: ``obj``, ``child``, ``detail``…) in one INSERT, in the current
+    transaction; nothing when there are none.
+
+    Like :func:`record`, this only ever adds new events: ids are given by the INSERT, and the
+    sealer chains them later in id order (audit/chain.py)."""
+    events = [_event(request, action, **item) for item in each]
+    if events:
+        AuditEvent.objects.bulk_create(events)
+    return events
+
+
 def record_views(request: HttpRequest, children: list, detail: dict[str, Any]) -> None:
     """One VIEW event for each of ``children`` (e.g. the siblings a page shows), written in one
     INSERT."""
-    if children:
-        AuditEvent.objects.bulk_create(
-            [
-                _event(request, Action.VIEW, obj=child, child=child, detail=dict(detail))
-                for child in children
-            ]
-        )
+    record_many(
+        request,
+        Action.VIEW,
+        ({"obj": child, "child": child, "detail": dict(detail)} for child in children),
+    )
 
 
 def _event(

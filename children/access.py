@@ -7,13 +7,13 @@ request.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
 
-from audit.models import Action, AuditEvent
-from audit.services import _event
+from audit.models import Action
+from audit.services import record_many
 from children.models import Child
 from lisa.access import deny
 from lisa.policy import ChildAccess, load_child
@@ -131,7 +131,7 @@ def access_for(request: HttpRequest, child: Child) -> ChildAccess:
 def audit_siblings(request: HttpRequest, child: Child, siblings, what: str) -> None:
     """Siblings shown on a page are views of those children too: one VIEW event each, under
     the sibling's own record, so "who has seen this child?" finds them."""
-    _write_views(request, _sibling_views(request, child, siblings, what))
+    record_many(request, Action.VIEW, _sibling_views(request, child, siblings, what))
 
 
 def audit_view(
@@ -147,29 +147,21 @@ def audit_view(
     break-glass reason when access comes from breaking glass); with ``siblings`` (the brothers
     and sisters shown ``siblings_on`` the page), their events too (:func:`audit_siblings`), all
     in one INSERT."""
-    events = []
+    views = []
     done = request.__dict__.setdefault("_lisa_viewed", set())
     if child.pk not in done:
         access_for(request, child)  # the event records the relationship it found (audit.services)
-        events.append(
-            _event(request, Action.VIEW, obj=child, child=child, detail={"view": what, **detail})
-        )
+        views.append({"obj": child, "child": child, "detail": {"view": what, **detail}})
         done.add(child.pk)
-    events += _sibling_views(request, child, siblings, siblings_on)
-    _write_views(request, events)
+    views += _sibling_views(request, child, siblings, siblings_on)
+    record_many(request, Action.VIEW, views)
 
 
-def _sibling_views(request: HttpRequest, child: Child, siblings, what: str) -> list[AuditEvent]:
+def _sibling_views(request: HttpRequest, child: Child, siblings, what: str) -> list[dict[str, Any]]:
+    """The VIEW events (as :func:`audit.services.record_many` takes them) for the siblings not
+    yet seen in this request."""
     done = request.__dict__.setdefault("_lisa_viewed", set())
     shown = [sibling for sibling in siblings if sibling.pk not in done]
     done.update(sibling.pk for sibling in shown)
     detail = {"view": f"sibling on {what}", "sibling_of": child.lisa_ref}
-    return [
-        _event(request, Action.VIEW, obj=sibling, child=sibling, detail=dict(detail))
-        for sibling in shown
-    ]
-
-
-def _write_views(request: HttpRequest, events: list[AuditEvent]) -> None:
-    if events:
-        AuditEvent.objects.bulk_create(events)
+    return [{"obj": sibling, "child": sibling, "detail": dict(detail)} for sibling in shown]

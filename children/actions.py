@@ -1401,8 +1401,7 @@ def archive_records(*, ids: list[int], schedule, today: dt.date) -> list[str]:
     each is marked with the rule applied, its involvements, lead appointment and break-glass
     grants end (so it leaves the search and every home page), and one audit event per child is
     written in one INSERT. Returns the references archived."""
-    from audit.models import AuditEvent
-    from audit.services import _event
+    from audit.services import record_many
     from children.retention import held_q
     from meetings.models import LeadAppointment
 
@@ -1427,17 +1426,17 @@ def archive_records(*, ids: list[int], schedule, today: dt.date) -> list[str]:
             ended_at=now
         )
         BreakGlass.objects.current().filter(child_id__in=chosen).update(expires_at=now)
-        AuditEvent.objects.bulk_create(
-            [
-                _event(
-                    None,
-                    Action.UPDATE,
-                    obj=child,
-                    child=child,
-                    detail={"archived": True, "rule": child.archive_rule},
-                )
+        record_many(
+            None,
+            Action.UPDATE,
+            (
+                {
+                    "obj": child,
+                    "child": child,
+                    "detail": {"archived": True, "rule": child.archive_rule},
+                }
                 for child in due
-            ]
+            ),
         )
     return [child.lisa_ref for child in due]
 

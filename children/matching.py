@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from types import MappingProxyType
 from typing import NamedTuple
 
 import jellyfish
@@ -524,9 +525,10 @@ def tokens_of(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=100_000)
-def written(text: str) -> dict[str, str]:
+def written(text: str) -> MappingProxyType[str, str]:
     """Each word of a name as keyed, with the word as written where they differ by more than
-    letter case and apostrophes ({"lukasz": "Łukasz"}): the reasons a match gives say so."""
+    letter case and apostrophes ({"lukasz": "Łukasz"}): the reasons a match gives say so.
+    Read-only: the same mapping is given to every caller (it is cached)."""
     words: dict[str, str] = {}
     for original in (text or "").replace("-", " ").split():
         plain = normalise(original).split()
@@ -536,7 +538,7 @@ def written(text: str) -> dict[str, str]:
     joined = normalise(text).split()
     if len(joined) > 1 and not (text or "").isascii():
         words.setdefault("".join(joined), text.strip())
-    return words
+    return MappingProxyType(words)
 
 
 @lru_cache(maxsize=100_000)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
@@ -55,6 +56,25 @@ class BackupError(RuntimeError):
     """Raised with a message a person can act on; nothing has been restored when it is."""
 
 
+class BackupCommand(BaseCommand):
+    """What ``manage.py backup`` and ``restore`` share: the logic is in this module, and README,
+    "Backup and restore", says how to use them.
+
+    Neither runs the system checks first: a backup must run whatever else is amiss (it reads and
+    changes nothing), and the database a restore fills may not exist yet."""
+
+    requires_system_checks = []
+
+    def attempt(self, work, *args, **kwargs):
+        """``work(*args, **kwargs)``, a failure reported as the command's error."""
+        try:
+            return work(*args, **kwargs)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        except psycopg.Error as error:
+            raise CommandError(f"The database server refused: {error}") from error
+
+
 # --- The server and its binaries -----------------------------------------------------------------
 
 
@@ -62,7 +82,7 @@ def pg_binary(name: str) -> str:
     """The path of ``pg_dump`` or ``pg_restore`` from the pgserver wheel."""
     from lisa import embedded_db
 
-    path = Path(embedded_db._bin(name))
+    path = Path(embedded_db.binary(name))
     if not path.exists():
         raise BackupError(f"{name} is missing from the pgserver package ({path}).")
     return str(path)

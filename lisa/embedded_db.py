@@ -52,7 +52,9 @@ class EmbeddedDatabaseError(RuntimeError):
     """Raised with a message a person can act on."""
 
 
-def _bin(name: str) -> str:
+def binary(name: str) -> str:
+    """The path of one of the PostgreSQL binaries of the pgserver wheel (``pg_ctl``,
+    ``pg_dump``…)."""
     # Found without importing pgserver, whose import has side effects we do not want.
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
@@ -62,12 +64,15 @@ def _bin(name: str) -> str:
     return str(Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / name)
 
 
-def _as_root() -> bool:
+def as_root() -> bool:
+    """Whether we run as root, when the server and its tools run as :data:`SYSTEM_USER`."""
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    if _as_root():
+def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run one of the binaries (as :data:`SYSTEM_USER` when we are root: PostgreSQL refuses
+    root), its output captured as text; the caller checks the return code."""
+    if as_root():
         args = ["runuser", "-u", SYSTEM_USER, "--", *args]
     return subprocess.run(args, check=False, capture_output=True, text=True, **kwargs)  # noqa: S603
 
@@ -93,7 +98,7 @@ def _prepare_root_ownership() -> None:
         )
         entry = pwd.getpwnam(SYSTEM_USER)
     # The account must traverse every parent folder of the data and of the binaries.
-    for target in (DATA_ROOT, Path(_bin("postgres")).parent.parent):
+    for target in (DATA_ROOT, Path(binary("postgres")).parent.parent):
         for parent in [target, *target.parents]:
             mode = parent.stat().st_mode
             if mode & 0o011 != 0o011:
@@ -125,7 +130,7 @@ def url(role: str = "app") -> str:
 
 def _accepting() -> bool:
     result = subprocess.run(  # noqa: S603
-        [_bin("pg_isready"), "-h", HOST, "-p", str(PORT), "-q"], check=False, capture_output=True
+        [binary("pg_isready"), "-h", HOST, "-p", str(PORT), "-q"], check=False, capture_output=True
     )
     return result.returncode == 0
 
@@ -158,16 +163,16 @@ def _port_free() -> bool:
 def _initdb() -> None:
     pwfile = DATA_ROOT / ".initdb-pw"
     pwfile.write_text(password())
-    if _as_root():
+    if as_root():
         import pwd
 
         entry = pwd.getpwnam(SYSTEM_USER)
         os.chown(pwfile, entry.pw_uid, entry.pw_gid)
     pwfile.chmod(0o600)
     try:
-        result = _run(
+        result = run(
             [
-                _bin("initdb"),
+                binary("initdb"),
                 "-D",
                 str(PGDATA),
                 "-U",
@@ -196,7 +201,7 @@ def start(quiet: bool = False) -> str:
     if not os.access(DATA_ROOT, os.W_OK):
         raise EmbeddedDatabaseError(f"The database folder {DATA_ROOT} is not writable.")
     with fasteners.InterProcessLock(str(LOCK_FILE)):
-        if _as_root():
+        if as_root():
             _prepare_root_ownership()
         if not (PGDATA / "PG_VERSION").exists():
             if not quiet:
@@ -212,9 +217,9 @@ def start(quiet: bool = False) -> str:
                 "cannot start. Set LISA_PG_PORT to a free port, or DATABASE_URL to use another "
                 "PostgreSQL."
             )
-        result = _run(
+        result = run(
             [
-                _bin("pg_ctl"),
+                binary("pg_ctl"),
                 "-D",
                 str(PGDATA),
                 "-l",
@@ -350,7 +355,7 @@ def stop() -> None:
     if not _ours_running():
         print("The embedded PostgreSQL is not running.", file=sys.stderr)
         return
-    _run([_bin("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "stop"])
+    run([binary("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "stop"])
     print("Stopped the embedded PostgreSQL.", file=sys.stderr)
 
 

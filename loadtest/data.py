@@ -38,9 +38,7 @@ from django_otp.util import random_hex
 from psycopg import sql
 
 from audit.models import AuditEvent
-from children import matching
-from children.management.commands.benchmark_child_search import Command as ChildIndex
-from children.management.commands.benchmark_child_search import _lisa_ref
+from children import benchmark_rows, matching
 from children.models import Child, HowBegan, Involvement
 from figures.management.commands.benchmark_figures import FORENAMES, SURNAMES
 from lisa.benchmarking import load_step, use_database
@@ -153,10 +151,11 @@ def open_database(name: str, sizes: Sizes, *, rebuild: bool, stdout) -> bool:
 
 def is_built(sizes: Sizes) -> bool:
     """Whether the database holds the record asked for (the loaded children are numbered)."""
-    children = Child.objects.filter(lisa_ref__in=[_lisa_ref(sizes.children), _lisa_ref(1)])
+    last, first = benchmark_rows.lisa_ref(sizes.children), benchmark_rows.lisa_ref(1)
+    children = Child.objects.filter(lisa_ref__in=[last, first])
     return (
         children.count() == 2
-        and not Child.objects.filter(lisa_ref=_lisa_ref(sizes.children + 1)).exists()
+        and not Child.objects.filter(lisa_ref=benchmark_rows.lisa_ref(sizes.children + 1)).exists()
         and AuditEvent.objects.filter(request_id=INVENTED).count() == sizes.audit_events
         and User.objects.filter(username__startswith=COLLEAGUE).count() >= sizes.staff
         and User.objects.filter(username=PEOPLE[0][0]).exists()
@@ -168,8 +167,7 @@ def build(command, sizes: Sizes, *, workers: int, seed: int) -> None:
     started = time.perf_counter()
     out = command.stdout
     # The children first: their load empties the children's table (and all that points at it).
-    index = ChildIndex(stdout=getattr(out, "_out", out), stderr=command.stderr)
-    index._build(sizes.children, workers, seed)
+    benchmark_rows.load(sizes.children, workers=workers, seed=seed, stdout=out)
     call_command("load_demo", stdout=out)
     colleagues(sizes.staff)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -19,9 +19,14 @@ must hold): anything else counts as a failure. Each person sends an ``X-Forwarde
 their own (documentation addresses), as a load balancer would, so that the per-address limits
 (the open-data API's, the sign-in lockout) see many people rather than one.
 
+With ``alone`` in the plan (``manage.py loadtest --alone``), none of those: the plan's people
+ask for that one page again and again with no pause (signed in first where it needs it), so
+that its requests per second can be set beside ``/health/``'s, measured the same way.
+
 The plan (a JSON file named by ``LISA_LOADTEST_PLAN``) holds the people and what they search
 for; at the end every response time is written to the results file the plan names. Only the
-standard library and locust are used here: this runs in locust's own process.
+standard library, locust and :mod:`lisa.processes` (which needs nothing else) are used here:
+this runs in locust's own process, without Django.
 """
 
 from __future__ import annotations
@@ -36,12 +41,14 @@ import re
 import struct
 import time
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from locust import FastHttpUser, between, constant_throughput, events, task
+from locust import FastHttpUser, between, constant, constant_throughput, events, task
 from locust.exception import StopUser
+
+# The checkout is on the path: locust runs from it, with ``python -m``.
+from lisa.processes import Form, read_form, with_values
 
 LOOPBACK = {"127.0.0.1", "::1"}
 PLAN_VARIABLE = "LISA_LOADTEST_PLAN"
@@ -49,6 +56,7 @@ if not os.environ.get(PLAN_VARIABLE):
     raise SystemExit(f"Run the load test with `manage.py loadtest` ({PLAN_VARIABLE} is not set).")
 PLAN = json.loads(Path(os.environ[PLAN_VARIABLE]).read_text())
 USER_AGENT = "LISA load test"
+ALONE = PLAN.get("alone")  # the one page asked for again and again, or None: the mixed workload
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CARD_LINK = re.compile(r'href="/children/(\d+)/"')
@@ -62,6 +70,7 @@ _failures: Counter[str] = Counter()
 _errors: Counter[tuple[str, str]] = Counter()
 _hosts: set[str] = set()
 _window: dict[str, float] = {}
+_answered: dict[str, list[float]] = {}  # per page: when the first and the last answer came
 
 
 @events.test_start.add_listener
@@ -77,6 +86,8 @@ def _started(environment, **kwargs):
 @events.request.add_listener
 def _record(name, response_time, exception=None, url=None, **kwargs):
     _times.setdefault(name, []).append(response_time)
+    now = time.time()
+    _answered.setdefault(name, [now, now])[1] = now
     _hosts.add(urlsplit(url or "").hostname or "")
     if exception is not None:
         _failures[name] += 1
@@ -96,7 +107,8 @@ def _stopped(environment, **kwargs):
         "stopped": _window["stop"],
         "hosts": sorted(_hosts),
         "pages": {
-            name: {"times": times, "failures": _failures[name]} for name, times in _times.items()
+            name: {"times": times, "failures": _failures[name], "answered": _answered[name]}
+            for name, times in _times.items()
         },
         "errors": [
             {"page": page, "error": error, "count": count}
@@ -117,68 +129,6 @@ def totp(key_hex: str, at: float | None = None) -> str:
     offset = mac[-1] & 0x0F
     value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{value % 1_000_000:06d}"
-
-
-class FormReader(HTMLParser):
-    """Every form on a page: its filled-in fields, and the values each radio button and
-    checkbox group offers."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[tuple[list[tuple[str, str]], dict[str, list[str]]]] = []
-        self._form: tuple[list[tuple[str, str]], dict[str, list[str]]] | None = None
-        self._textarea: str | None = None
-        self._text = ""
-
-    def handle_starttag(self, tag, attrs):
-        a = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self._form = ([], {})
-        if self._form is None:
-            return
-        fields, choices = self._form
-        if tag == "input" and a.get("name"):
-            kind = a.get("type", "text").lower()
-            if kind in ("radio", "checkbox"):
-                choices.setdefault(a["name"], []).append(a.get("value", "on"))
-                if "checked" in a:
-                    fields.append((a["name"], a.get("value", "on")))
-            elif kind not in ("submit", "button", "file", "image", "reset"):
-                fields.append((a["name"], a.get("value", "")))
-        elif tag == "textarea" and a.get("name"):
-            self._textarea, self._text = a["name"], ""
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._text += data
-
-    def handle_endtag(self, tag):
-        if self._form is None:
-            return
-        if tag == "textarea" and self._textarea is not None:
-            self._form[0].append((self._textarea, self._text.removeprefix("\n")))
-            self._textarea = None
-        elif tag == "form":
-            self.forms.append(self._form)
-            self._form = None
-
-
-def read_form(html: str, marker: str) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
-    """The fields and choices of the page's form that has a field named ``marker``."""
-    reader = FormReader()
-    reader.feed(html)
-    for fields, choices in reader.forms:
-        if marker in choices or any(name == marker for name, _ in fields):
-            return fields, choices
-    return [], {}
-
-
-def with_values(fields: list[tuple[str, str]], **values) -> list[tuple[str, str]]:
-    """``fields`` with the named ones replaced (a list gives a field several values)."""
-    kept = [(name, value) for name, value in fields if name not in values]
-    for name, value in values.items():
-        kept += [(name, v) for v in (value if isinstance(value, list) else [value])]
-    return kept
 
 
 class Browser(FastHttpUser):
@@ -366,10 +316,10 @@ class Practitioner(Browser):
         if page.status_code != 200:
             return
         self.think(4)  # a form to fill in
-        filled, choices = read_form(page.text or "", "what_was_seen")
-        categories = choices.get("categories") or []
+        form = read_form(page.text or "", "what_was_seen") or Form()
+        categories = form.choices.get("categories") or []
         fields = with_values(
-            filled,
+            form.fields,
             level=self.rng.choice(["1", "2", "2", "3"]),
             categories=self.rng.sample(categories, min(len(categories), self.rng.choice([1, 2]))),
             what_was_seen="Came to nursery hungry again and said there was no breakfast "
@@ -419,3 +369,65 @@ class Monitor(Browser):
     @task
     def health(self):
         self.get("/health/", "health", must='"ok"')
+
+
+# --- one page alone -----------------------------------------------------------------------------
+
+
+class OnePage(Browser):
+    """``--alone``: one page, asked for again and again as soon as it answers. A practitioner
+    signs in first (not counted in the page's rate); the results shown again are those of a
+    search made once at the start."""
+
+    abstract = not ALONE
+    fixed_count = PLAN.get("alone_users", 0)
+    wait_time = constant(0)
+    _people = itertools.count()
+    SIGNED_OUT = {"health", "public directory search", "open-data API"}
+
+    def on_start(self):
+        super().on_start()
+        self.rng = random.Random(self.headers["X-Forwarded-For"])
+        if ALONE in self.SIGNED_OUT:
+            return
+        people = PLAN["practitioners"]
+        self.person = people[next(OnePage._people) % len(people)]
+        self.rng = random.Random(self.person["username"])
+        if not Practitioner.sign_in(self):
+            raise StopUser()
+        self.results = None
+        if ALONE == "child search: results":
+            form = self.get("/children/", "before: search form", must="csrfmiddlewaretoken")
+            terms = {"csrfmiddlewaretoken": self.token(form), "q": PLAN["searches"][0]["q"]}
+            answer = self.post("/children/", terms, "before: search", leads_to="/children/")
+            self.results = self.location(answer)
+            if self.results is None:
+                raise StopUser()
+
+    @task
+    def again(self):
+        if ALONE == "health":
+            self.get("/health/", "health", must='"ok"')
+        elif ALONE == "child card":
+            self.get(f"/children/{self.rng.choice(PLAN['children'])}/", "child card")
+        elif ALONE == "child record":
+            Practitioner.record(self)
+        elif ALONE == "home":
+            self.get("/", "home")
+        elif ALONE == "child search: form":
+            self.get("/children/", "child search: form", must="csrfmiddlewaretoken")
+        elif ALONE == "child search: results":
+            self.get(self.results, "child search: results", must="csrfmiddlewaretoken")
+        elif ALONE == "directory search":
+            Practitioner.directory(self)
+        elif ALONE == "public directory search":
+            Public.directory(self)
+        elif ALONE == "open-data API":
+            Public.api(self)
+        else:
+            _errors[("load test", f"no page called {ALONE!r}")] += 1
+            raise StopUser()
+
+
+if ALONE:
+    Practitioner.abstract = Public.abstract = Monitor.abstract = True

@@ -149,3 +149,106 @@ def markdown_table(summary: Summary) -> str:
     total = _cells(summary.total)
     out.append("| " + " | ".join(f"**{cell}**" if cell else "" for cell in total) + " |")
     return "\n".join(out)
+
+
+# --- pages alone (``--alone``) ------------------------------------------------------------------
+
+# Each page on its own, and what the issue that asked for the load test set as its target: the
+# page's requests a second at least this share of /health/'s, measured the same way.
+ALONE_TARGETS = {
+    HEALTH: None,
+    "child card": 0.3,
+    "child record": 0.3,
+    "home": 0.4,
+    "child search: form": 0.4,
+    "child search: results": 0.4,
+    "directory search": 0.4,
+    "public directory search": 0.4,
+}
+ALONE = list(ALONE_TARGETS)
+SIGNED_OUT = {HEALTH, "public directory search", "open-data API"}
+ALONE_NOTE = (
+    "ratio = the page's requests a second ÷ /health/'s, each measured alone against the same "
+    "servers in the same run, one after the other"
+)
+
+
+@dataclass
+class AloneRow:
+    name: str
+    requests: int
+    per_second: float
+    p50: float
+    failures: int
+    ratio: float | None
+    target: float | None
+
+
+def alone_rows(results: dict[str, dict]) -> list[AloneRow]:
+    """A row a page: answers a second from its first answer to its last (the sign-in before
+    it not counted), its median time, and its rate over /health/'s."""
+
+    def rate(page: dict) -> float:
+        first, last = page.get("answered") or (0.0, 0.0)
+        return (len(page["times"]) - 1) / (last - first) if last > first else 0.0
+
+    measured = {name: results[name]["pages"].get(name) for name in ALONE if name in results}
+    health = measured.get(HEALTH)
+    health_rate = rate(health) if health else 0.0
+    rows = []
+    for name, page in measured.items():
+        page = page or {"times": [], "failures": 0}
+        per_second = rate(page) if page["times"] else 0.0
+        rows.append(
+            AloneRow(
+                name=name,
+                requests=len(page["times"]),
+                per_second=per_second,
+                p50=percentile(sorted(page["times"]), 0.5),
+                failures=page["failures"],
+                ratio=per_second / health_rate if health_rate else None,
+                target=ALONE_TARGETS.get(name),
+            )
+        )
+    return rows
+
+
+ALONE_HEADINGS = ["page", "requests", "req/s", "p50 ms", "failures", "ratio", "target"]
+
+
+def _alone_cells(row: AloneRow) -> list[str]:
+    target = ""
+    if row.target is not None and row.ratio is not None:
+        target = f"{row.target:.1f} ({'met' if row.ratio >= row.target else 'not met'})"
+    return [
+        row.name,
+        f"{row.requests:,}",
+        f"{row.per_second:.1f}",
+        f"{row.p50:.0f}",
+        f"{row.failures:,}",
+        "" if row.ratio is None else f"{row.ratio:.2f}",
+        target,
+    ]
+
+
+def alone_text(rows: list[AloneRow]) -> str:
+    lines = [ALONE_HEADINGS, *(_alone_cells(row) for row in rows)]
+    widths = [max(len(cells[i]) for cells in lines) for i in range(len(ALONE_HEADINGS))]
+    return "\n".join(
+        "  ".join(
+            [
+                cells[0].ljust(widths[0]),
+                *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)),
+            ]
+        )
+        for cells in lines
+    )
+
+
+def alone_markdown(rows: list[AloneRow]) -> str:
+    out = [
+        "| " + " | ".join(ALONE_HEADINGS) + " |",
+        "| --- |" + " ---: |" * (len(ALONE_HEADINGS) - 1),
+    ]
+    out += ["| " + " | ".join(_alone_cells(row)) + " |" for row in rows]
+    return "\n".join(out)

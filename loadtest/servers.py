@@ -1,4 +1,5 @@
-"""The servers under load: gunicorn and a task worker, on the loopback address only.
+"""The servers under load: gunicorn and a task worker, on the loopback address only (started
+and stopped with :mod:`lisa.processes`).
 
 They run with production's settings wherever those change the work done per request: no
 debug, the second factor required at every sign-in, the application's own database role (which
@@ -16,33 +17,19 @@ import contextlib
 import os
 import resource
 import secrets
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import psutil
 from django.conf import settings
 from django.core.management.base import CommandError
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+from lisa import processes
+from lisa.processes import HOST
+
 STARTUP_SECONDS = 60
-
-
-# Never through a proxy, whatever the environment says: straight to the loopback address.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def database_url(name: str, given: str | None) -> str:
@@ -84,66 +71,17 @@ def environment(database: str, port: int) -> dict[str, str]:
     }
 
 
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a process group of its own, stopped as one
-        )
-
-
-def gunicorn(port: int, workers: int) -> list[str]:
-    return [
-        sys.executable, "-m", "gunicorn", "lisa.wsgi",
-        "--bind", f"{HOST}:{port}", "--workers", str(workers), "--timeout", "60",
-        "--no-control-socket",
-    ]  # fmt: skip
-
-
-def task_worker() -> list[str]:
-    return [sys.executable, "manage.py", "db_worker", "--no-reload", "--worker-id", "loadtest"]
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    """Ask every process group to stop at once, then wait; kill any that will not."""
-    for process in processes:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-
-
-def wait_until_serving(url: str, processes: dict[Path, subprocess.Popen], warm: int) -> None:
-    """Until the sign-in page answers; then ``warm`` more requests, so that each gunicorn
-    process has loaded the views before the measured run. Fails if a process stops."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        for log, process in processes.items():
-            if process.poll() is not None:
-                raise CommandError(f"{process.args[2:4]} stopped:\n{log.read_text()[-3000:]}")
-        try:
-            with _opener.open(url + "/sign-in/", timeout=STARTUP_SECONDS) as answer:
-                if answer.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            logs = "\n".join(log.read_text()[-2000:] for log in processes)
-            raise CommandError(f"The servers did not start within {STARTUP_SECONDS} s:\n{logs}")
-        time.sleep(0.2)
+def wait_until_serving(url: str, running: dict[Path, subprocess.Popen], warm: int) -> None:
+    """Until the sign-in page answers (:func:`lisa.processes.wait_until_serving`); then ``warm``
+    more requests, so that each gunicorn process has loaded the views before the measured run.
+    Fails if a process stops."""
+    try:
+        processes.wait_until_serving(url, running, within=STARTUP_SECONDS)
+    except processes.ProcessFailed as error:
+        raise CommandError(f"The servers did not start: {error}") from error
     for _ in range(warm):
         for path in ("/sign-in/", "/directory/public/", "/health/"):
-            with _opener.open(url + path, timeout=STARTUP_SECONDS):
+            with processes.opener.open(url + path, timeout=STARTUP_SECONDS):
                 pass
 
 

@@ -2,31 +2,28 @@
 
 The test makes a PostgreSQL cluster of its own, in a temporary folder on a free port, with
 ``python -m lisa.embedded_db`` (the same code that makes the development cluster, pointed
-elsewhere by LISA_PG_DIR and LISA_PG_PORT), migrates it, runs the task worker once and serves
-LISA from it with gunicorn, as in production. It then stops that cluster and starts it again.
-The shared cluster that the rest of the suite (and everyone's development server) uses is
-never touched.
+elsewhere by LISA_PG_DIR and LISA_PG_PORT: lisa.processes.Cluster), migrates it, runs the task
+worker once and serves LISA from it with gunicorn, as in production. It then stops that
+cluster and starts it again. The shared cluster that the rest of the suite (and everyone's
+development server) uses is never touched.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
-import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from lisa.processes import Cluster, Server, form_fields
+
 PASSWORD = "a-long-password-for-the-outage-test"
 UNAVAILABLE = "Sorry, the service is unavailable"
 
@@ -44,56 +41,20 @@ schedule_next_seal()  # as `manage.py seal_audit` does: the seal's schedule and 
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Cluster:
-    env: dict[str, str]
-
-    def run(self, *args: str, timeout: float = 120, **extra: str) -> str:
-        result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-            [sys.executable, *args],
-            cwd=ROOT,
-            env={**self.env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
-        return result.stdout
-
-    def start(self) -> None:
-        self.run("-m", "lisa.embedded_db", "start")
-
-    def stop(self) -> None:
-        self.run("-m", "lisa.embedded_db", "stop")
-
-
 @pytest.fixture
 def cluster():
-    folder = Path(tempfile.mkdtemp(prefix="lisa-outage-"))
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "LISA_DB_ROLE", "LISA_APP_DB_ROLE"}
-    }
-    env.update(LISA_PG_DIR=str(folder), LISA_PG_PORT=str(free_port()))
-    made = Cluster(env)
+    made = Cluster(Path(tempfile.mkdtemp(prefix="lisa-outage-")))
     try:
         made.start()
-        made.run("manage.py", "migrate", "-v0", LISA_DB_ROLE="owner")
-        made.run("manage.py", "shell", "-c", MAKE_USER)
+        made.manage("migrate", "-v0", LISA_DB_ROLE="owner")
+        made.manage("shell", "-c", MAKE_USER)
         # The worker runs what is due (the heartbeat) and stops.
-        made.run("manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload")
+        made.manage("db_worker", "--batch", "--no-startup-delay", "--no-reload")
         yield made
     finally:
-        made.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if made.running:
+            made.stop()
+        shutil.rmtree(made.folder, ignore_errors=True)
 
 
 @dataclass
@@ -125,54 +86,41 @@ class Browser:
         return self.request("GET", path)
 
     def sign_in(self, username: str, password: str) -> None:
-        from urllib.parse import urlencode
-
         _, page = self.get("/sign-in/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        token = dict(form_fields(page))["csrfmiddlewaretoken"]
         form = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
         response, page = self.request("POST", "/sign-in/", form)
         assert response.status == 302, page[:2000]
 
 
 @pytest.fixture
-def server(cluster):
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-            [sys.executable, "-m", "gunicorn", "lisa.wsgi", "--workers", "1"]
-            + ["--no-control-socket", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env={**cluster.env, "DJANGO_DEBUG": "0"},  # error pages as in production
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            browser = Browser(port)
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, "the server stopped"
-                try:
-                    if browser.get("/health/live/")[0].status == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
-            yield browser
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.seek(0)
-            print(log.read().decode(errors="replace")[-5000:])  # shown if the test fails
+def server(cluster, tmp_path):
+    # Error pages as in production.
+    running = Server.start({**cluster.env, "DJANGO_DEBUG": "0"}, tmp_path)
+    try:
+        running.wait("/health/live/", within=30)
+        yield Browser(running.port)
+    finally:
+        running.stop()
+        print(running.log())  # shown if the test fails
 
 
 def readiness(browser: Browser) -> tuple[int, dict]:
     response, body = browser.get("/health/ready/")
     return response.status, json.loads(body)
+
+
+def readiness_once_it_is(browser: Browser, status: int) -> tuple[int, dict]:
+    """Readiness, asked until it answers ``status``: the server keeps each answer for a few
+    seconds (lisa.health.READY_KEEP_SECONDS), so the change shows within that time."""
+    from lisa.health import READY_KEEP_SECONDS
+
+    deadline = time.monotonic() + READY_KEEP_SECONDS + 5
+    while True:
+        answer = readiness(browser)
+        if answer[0] == status or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
 
 
 def assert_service_unavailable(response, page: str) -> None:
@@ -206,12 +154,12 @@ def test_pages_answer_503_while_the_database_is_away_and_recover_when_it_returns
     # Signed in: the session cannot be read.
     assert_service_unavailable(*server.get("/account/"))
     assert_service_unavailable(*server.get("/"))
+    assert_service_unavailable(*server.get("/children/"))  # a page run without a transaction
     # Signed out: the page's transaction cannot begin.
     assert_service_unavailable(*anonymous.get("/sign-in/"))
-    assert_service_unavailable(*anonymous.get("/children/"))
     # The page's styles are still served.
     assert anonymous.get("/static/build/lisa.css")[0].status == 200
-    status, body = readiness(anonymous)
+    status, body = readiness_once_it_is(anonymous, 503)
     assert status == 503
     assert body["checks"]["database"] == {
         "state": "failing",
@@ -236,4 +184,4 @@ def test_pages_answer_503_while_the_database_is_away_and_recover_when_it_returns
     assert response.status == 200
     assert "Signed in as <strong>Amara Okafor</strong>" in page
     assert anonymous.get("/sign-in/")[0].status == 200
-    assert readiness(anonymous)[0] == 200
+    assert readiness_once_it_is(anonymous, 200)[0] == 200

@@ -18,6 +18,9 @@ from concerns.models import Concern
 from loadtest import report
 from loadtest.data import INVENTED
 
+# A tiny record, built in the test's own database.
+TINY = ["--children", "300", "--staff", "5", "--workers", "2", "--load-workers", "1"]
+
 ROW = r"^{name} +([\d,]+) +([\d.]+) +(\d+) +(\d+) +(\d+) +([\d,]+) +([\d.]+)$"
 
 
@@ -28,15 +31,12 @@ def test_a_tiny_load_test_runs_every_page_without_a_failure_and_only_on_loopback
     call_command(
         "loadtest",
         "--database", connection.settings_dict["NAME"],
-        "--children", "300",
+        *TINY,
         "--audit-events", "2000",
-        "--staff", "5",
         "--users", "3",
         "--duration", "10",
         "--think", "0.2",
         "--spawn-rate", "3",
-        "--workers", "2",
-        "--load-workers", "1",
         "--output", str(tmp_path),
         stdout=out,
     )  # fmt: skip
@@ -101,3 +101,62 @@ def test_the_ratio_is_the_health_checks_median_over_the_pages():
 def test_the_load_test_refuses_a_database_it_could_empty_by_mistake():
     with pytest.raises(CommandError, match="loadtest"):
         call_command("loadtest", "--database", "lisa", stdout=io.StringIO())
+
+
+ALONE_ROW = (
+    r"^{name} +([\d,]+) +([\d.]+) +(\d+) +([\d,]+) +([\d.]+)(?: +([\d.]+) \((met|not met)\))? *$"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_alone_are_each_measured_against_the_health_check(tmp_path):
+    out = io.StringIO()
+    call_command(
+        "loadtest",
+        "--alone",
+        "--alone-seconds", "3",
+        "--alone-users", "2",
+        "--database", connection.settings_dict["NAME"],
+        *TINY,
+        "--audit-events", "500",
+        "--output", str(tmp_path),
+        stdout=out,
+    )  # fmt: skip
+    text = out.getvalue()
+    assert "each page alone for 3 s, 2 people asking for it again as soon as it answers" in text
+    for name in report.ALONE:
+        row = re.search(ALONE_ROW.format(name=re.escape(name)), text, re.M)
+        assert row, f"no row for {name!r} in:\n{text}"
+        assert int(row[1].replace(",", "")) > 1, name
+        assert float(row[2]) > 0, name
+        assert row[4] == "0", name
+        assert (row[6] is None) == (name == "health"), name
+    assert re.search(ALONE_ROW.format(name="health"), text, re.M)[5] == "1.00"
+    (folder,) = tmp_path.iterdir()
+    assert "| child record |" in (folder / "report.md").read_text()
+    assert not (folder / "plan.json").exists()
+    # Every page was asked for by people who signed in with their second factor first.
+    assert (
+        AuditEvent.objects.filter(action=Action.SIGN_IN, detail__second_factor="passed").count()
+        >= 2 * 6
+    )
+
+
+def test_a_page_alone_is_counted_from_its_first_answer_to_its_last():
+    def run(name, times, first, last):
+        return {"pages": {name: {"times": times, "failures": 0, "answered": [first, last]}}}
+
+    rows = report.alone_rows(
+        {
+            "health": run("health", [1.0] * 101, 100.0, 110.0),  # 10 a second
+            "child record": run("child record", [5.0] * 31, 200.0, 210.0),  # 3 a second
+            "home": run("home", [4.0] * 51, 300.0, 310.0),  # 5 a second
+        }
+    )
+    by_name = {row.name: row for row in rows}
+    assert by_name["health"].per_second == pytest.approx(10.0)
+    assert by_name["child record"].ratio == pytest.approx(0.3)
+    assert by_name["home"].ratio == pytest.approx(0.5)
+    text = report.alone_text(rows)
+    assert re.search(r"^child record .* 0\.30 +0\.3 \(met\)$", text, re.M)
+    assert re.search(r"^home .* 0\.50 +0\.4 \(met\)$", text, re.M)

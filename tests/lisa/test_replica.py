@@ -2,10 +2,11 @@
 when it is away.
 
 The first tests check the router, the opt-in and the middleware on their own. The last runs
-the real thing: a PostgreSQL cluster of its own in a temporary folder (made by
+the real thing: a PostgreSQL cluster of its own in a temporary folder (lisa.processes.Cluster:
 ``python -m lisa.embedded_db`` pointed elsewhere by LISA_PG_DIR and LISA_PG_PORT, as in
 test_database_outage.py), a streaming replica of it made with ``pg_basebackup -R`` from the
-same binaries, and gunicorn serving LISA from the pair. The shared cluster is never touched.
+same binaries (lisa.processes.Standby), and gunicorn serving LISA from the pair. The shared
+cluster is never touched.
 """
 
 from __future__ import annotations
@@ -13,21 +14,15 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 import requests
-from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, OperationalError, router
@@ -39,12 +34,9 @@ from audit.models import Action, AuditEvent
 from children.models import Involvement
 from directory.models import Service
 from lisa import embedded_db, replica
-from lisa.models import Agency, CacheEntry, RateLimitCount, User
-from tests.lisa.test_two_servers import form_fields, replace
+from lisa.models import Agency, CacheEntry, RateLimitCount, Session, User
+from lisa.processes import Cluster, Server, Standby, form_fields, with_values, without_settings
 from tests.lisa.test_urls import walk
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 # --- the router, the opt-in and the middleware ----------------------------------------------
 
@@ -291,118 +283,22 @@ print(service.pk, service.uuid)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _checked(result: subprocess.CompletedProcess, what: str) -> str:
-    assert result.returncode == 0, f"{what}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
 @dataclass
 class Pair:
-    """The primary (made like the embedded cluster) and its streaming replica."""
+    """The primary (a cluster of its own) and its streaming replica."""
 
-    folder: Path
-    primary_port: int = field(default_factory=_free_port)
-    replica_port: int = field(default_factory=_free_port)
-    primary_running: bool = False
-    replica_running: bool = False
+    primary: Cluster
+    replica: Standby | None = None
     service_pk: int = 0
     service_uuid: str = ""
 
-    @property
-    def env(self) -> dict[str, str]:
-        kept = {k: v for k, v in os.environ.items() if not k.startswith(("LISA_", "DJANGO_"))}
-        kept.pop("DATABASE_URL", None)
-        return {
-            **kept,
-            "LISA_PG_DIR": str(self.folder / "primary"),
-            "LISA_PG_PORT": str(self.primary_port),
-        }
-
-    def password(self, role: str) -> str:
-        name = embedded_db.PASSWORD_FILES[role].name
-        return (self.folder / "primary" / name).read_text().strip()
-
-    def url(self, port: int) -> str:
-        return f"postgres://{embedded_db.APP_ROLE}:{self.password('app')}@127.0.0.1:{port}/lisa"
-
-    def python(self, *args: str, **extra: str) -> str:
-        result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-            [sys.executable, *args],
-            cwd=ROOT,
-            env={**self.env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        return _checked(result, " ".join(args))
-
-    def connect(self, port: int) -> psycopg.Connection:
-        return psycopg.connect(
-            host="127.0.0.1",
-            port=port,
-            user=embedded_db.USER,
-            password=self.password("superuser"),
-            dbname="lisa",
-            autocommit=True,
-            connect_timeout=5,
-        )
-
     def query(self, port: int, sql: str, params=()):
-        with self.connect(port) as connection:
+        with self.primary.connect(port) as connection:
             return connection.execute(sql, params).fetchone()
-
-    @property
-    def replica_dir(self) -> Path:
-        return self.folder / "replica"
-
-    def make_replica(self) -> None:
-        """``pg_basebackup -R``: a copy of the primary that follows it (standby.signal and
-        primary_conninfo written by pg_basebackup)."""
-        self.replica_dir.mkdir(mode=0o700)
-        if embedded_db._as_root():  # the server runs as the unprivileged account, as the primary
-            import pwd
-
-            entry = pwd.getpwnam(embedded_db.SYSTEM_USER)
-            os.chown(self.replica_dir, entry.pw_uid, entry.pw_gid)
-        result = embedded_db._run(
-            [embedded_db._bin("pg_basebackup"), "-D", str(self.replica_dir / "data"), "-R"]
-            + ["-X", "stream", "-c", "fast", "-h", "127.0.0.1", "-p", str(self.primary_port)]
-            + ["-U", embedded_db.USER, "-w"],
-            env={**os.environ, "PGPASSWORD": self.password("superuser")},
-            timeout=120,
-        )
-        _checked(result, "pg_basebackup")
-
-    def start_replica(self) -> None:
-        result = embedded_db._run(
-            [embedded_db._bin("pg_ctl"), "-D", str(self.replica_dir / "data")]
-            + ["-l", str(self.replica_dir / "server.log"), "-w", "-t", "60"]
-            + ["-o", f"-h 127.0.0.1 -p {self.replica_port} -k {self.replica_dir / 'data'}"]
-            + ["start"],
-            timeout=90,
-        )
-        self.replica_running = True
-        _checked(result, "starting the replica")
-
-    def stop_replica(self, mode: str = "fast") -> None:
-        result = embedded_db._run(
-            [embedded_db._bin("pg_ctl"), "-D", str(self.replica_dir / "data"), "-m", mode]
-            + ["-w", "stop"],
-            timeout=60,
-        )
-        _checked(result, "stopping the replica")
-        self.replica_running = False
 
     def replay(self, paused: bool) -> None:
         """Pause or resume applying the primary's changes on the replica, and wait until it has."""
-        with self.connect(self.replica_port) as connection:
+        with self.primary.connect(self.replica.port) as connection:
             if paused:
                 connection.execute("SELECT pg_wal_replay_pause()")
             else:
@@ -432,48 +328,39 @@ def until(check, what: str, timeout: float = 20):
 @pytest.fixture
 def pair():
     folder = Path(tempfile.mkdtemp(prefix="lisa-replica-"))
-    made = Pair(folder)
+    made = Pair(Cluster(folder / "primary"))
     try:
-        made.primary_running = True
-        made.python("-m", "lisa.embedded_db", "start")
-        made.python("manage.py", "migrate", "-v0", LISA_DB_ROLE="owner")
-        pk, uuid = made.python("manage.py", "shell", "-c", MAKE_WORLD).split()[-2:]
+        made.primary.start()
+        made.primary.manage("migrate", "-v0", LISA_DB_ROLE="owner")
+        pk, uuid = made.primary.manage("shell", "-c", MAKE_WORLD).split()[-2:]
         made.service_pk, made.service_uuid = int(pk), uuid
-        made.make_replica()
-        made.start_replica()
+        made.replica = made.primary.make_standby(folder / "replica")
+        made.replica.start()
         # A standby, with everything the primary has so far.
-        assert made.query(made.replica_port, "SELECT pg_is_in_recovery()") == (True,)
+        assert made.query(made.replica.port, "SELECT pg_is_in_recovery()") == (True,)
         until(
-            lambda: made.query(made.replica_port, "SELECT count(*) FROM directory_service") == (1,),
+            lambda: made.query(made.replica.port, "SELECT count(*) FROM directory_service") == (1,),
             "the replica to have the service",
         )
         yield made
     finally:
-        if made.replica_running:
+        if made.replica is not None and made.replica.running:
             with contextlib.suppress(Exception):
-                made.stop_replica("immediate")
-        if made.primary_running:
+                made.replica.stop("immediate")
+        if made.primary.running:
             with contextlib.suppress(Exception):
-                made.python("-m", "lisa.embedded_db", "stop")
+                made.primary.stop()
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@dataclass
-class Server:
-    url: str
-    log: Path
 
 
 @pytest.fixture
 def server(pair, tmp_path):
     """gunicorn, as in production, with DATABASE_URL the primary and LISA_REPLICA_URL the
     replica, both as the application's role."""
-    port = _free_port()
-    log = tmp_path / "server.log"
     env = {
-        **{k: v for k, v in pair.env.items() if not k.startswith("LISA_PG_")},
-        "DATABASE_URL": pair.url(pair.primary_port),
-        "LISA_REPLICA_URL": pair.url(pair.replica_port),
+        **without_settings(),
+        "DATABASE_URL": pair.primary.url("app"),
+        "LISA_REPLICA_URL": pair.primary.url("app", port=pair.replica.port),
         "LISA_REPLICA_STICKY_SECONDS": str(STICKY_SECONDS),
         "LISA_APP_DB_ROLE": embedded_db.APP_ROLE,
         "DJANGO_DEBUG": "0",  # error pages as in production
@@ -481,43 +368,19 @@ def server(pair, tmp_path):
         "LISA_LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-            [sys.executable, "-m", "gunicorn", "lisa.wsgi", "--workers", "1", "--timeout", "60"]
-            + ["--no-control-socket", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    running = Server.start(env, tmp_path)
     try:
-        running = Server(f"http://127.0.0.1:{port}", log)
-
-        def serving():
-            assert process.poll() is None, "the server stopped:\n" + log.read_text()[-3000:]
-            with contextlib.suppress(requests.ConnectionError):
-                return requests.get(running.url + "/health/live/", timeout=30).status_code == 200
-            return False
-
-        until(serving, "the server to start", timeout=60)
+        running.wait("/health/live/", within=60)
         yield running
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        print(log.read_text(errors="replace")[-5000:])  # shown if the test fails
+        running.stop()
+        print(running.log())  # shown if the test fails
 
 
 def sign_in(server: Server, username: str) -> requests.Session:
     browser = requests.Session()
     page = browser.get(server.url + "/sign-in/", timeout=15)
-    fields = replace(form_fields(page.text), username=username, password=PASSWORD)
+    fields = with_values(form_fields(page.text), username=username, password=PASSWORD)
     answer = browser.post(server.url + "/sign-in/", data=fields, allow_redirects=False, timeout=15)
     assert answer.status_code == 302, answer.text[:2000]
     return browser
@@ -564,15 +427,15 @@ def test_delay_tolerant_reads_come_from_the_replica_and_fall_back_to_the_primary
     form = form_fields(sam.get(server.url + path, timeout=15).text, "version")
     saved = sam.post(
         server.url + path,
-        data=replace(form, description=CHANGED, confirm="1"),
+        data=with_values(form, description=CHANGED, confirm="1"),
         allow_redirects=False,
         timeout=15,
     )
     assert saved.status_code == 302, saved.text[:2000]
     assert saved.cookies.get(replica.COOKIE)
     where = "SELECT description FROM directory_service WHERE id = %s"
-    assert pair.query(pair.primary_port, where, [pair.service_pk]) == (CHANGED,)
-    assert pair.query(pair.replica_port, where, [pair.service_pk]) == (ORIGINAL,)
+    assert pair.query(pair.primary.port, where, [pair.service_pk]) == (CHANGED,)
+    assert pair.query(pair.replica.port, where, [pair.service_pk]) == (ORIGINAL,)
     # (2) Read-your-writes: the editor, within the sticky window, sees the change at once...
     assert description(sam) == CHANGED
     assert CHANGED in public_page(sam)
@@ -589,9 +452,9 @@ def test_delay_tolerant_reads_come_from_the_replica_and_fall_back_to_the_primary
     # The figures too: a refusal is audited on the primary, the figures do not count it yet.
     time.sleep(max(0.0, morgan_wrote_at + STICKY_SECONDS + 0.5 - time.monotonic()))
     counted = refusals_in_figures(morgan, server)
-    assert counted == pair.query(pair.primary_port, *refusals_sql)[0]
+    assert counted == pair.query(pair.primary.port, *refusals_sql)[0]
     assert morgan.get(server.url + "/figures/no-such-figures/", timeout=15).status_code == 404
-    assert pair.query(pair.primary_port, *refusals_sql) == (counted + 1,)
+    assert pair.query(pair.primary.port, *refusals_sql) == (counted + 1,)
     assert refusals_in_figures(morgan, server) == counted
 
     # Replay resumes: the replica catches up and the pages show what the primary has.
@@ -603,9 +466,9 @@ def test_delay_tolerant_reads_come_from_the_replica_and_fall_back_to_the_primary
     pair.replay(paused=True)
     assert morgan.get(server.url + "/figures/no-such-figures/", timeout=15).status_code == 404
     assert refusals_in_figures(morgan, server) == counted + 1
-    pair.stop_replica()
+    pair.replica.stop()
     with pytest.raises(psycopg.OperationalError):
-        pair.query(pair.replica_port, "SELECT 1")
+        pair.query(pair.replica.port, "SELECT 1")
     # Every delay-tolerant page still answers, from the primary, without an error.
     assert refusals_in_figures(morgan, server) == counted + 2
     assert morgan.get(server.url + "/figures/", timeout=15).status_code == 200
@@ -618,6 +481,6 @@ def test_delay_tolerant_reads_come_from_the_replica_and_fall_back_to_the_primary
     services = anonymous.get(server.url + "/api/directory/services", timeout=15)
     assert services.status_code == 200
     assert [item["name"] for item in services.json()["contents"]] == ["Brockley Stay and Play"]
-    log = server.log.read_text(errors="replace")
+    log = server.log(chars=None)
     assert "The read replica cannot be reached" in log
     assert "Traceback" not in log

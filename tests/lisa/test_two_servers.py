@@ -10,17 +10,11 @@ takes it; a save over someone else's newer save is refused whichever server each
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -29,23 +23,18 @@ from django.conf import settings
 from django.db import connection
 
 from directory.models import Category, Organisation, Service
+from lisa import processes
 from lisa.models import User
+from lisa.processes import Server, form_fields, with_values
 from tests.conftest import PASSWORD
 from tests.directory.conftest import make_service
 
-ROOT = Path(__file__).resolve().parents[2]
 API_LIMIT = 6
 STARTUP_SECONDS = 40
 CONFLICT = "Someone else changed this entry while you were editing it"
 
 
 # --- the servers ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _database_url() -> str:
@@ -56,62 +45,6 @@ def _database_url() -> str:
 
         return embedded_db.url("app").rsplit("/", 1)[0] + f"/{name}"
     return settings.DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-class Server:
-    def __init__(self, label: str, port: int):
-        self.label = label
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.worker_id = f"two-servers-{label}"
-        self.processes: list[subprocess.Popen] = []
-        self.logs: list[Path] = []
-
-    def __repr__(self) -> str:
-        return f"server {self.label} ({self.url})"
-
-
-def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        return subprocess.Popen(  # noqa: S603
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, ended as one
-        )
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    """Ask every process (group) to stop at once, then wait; kill any that will not."""
-    for process in processes:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-
-
-def _wait_until_serving(server: Server, logs: list[Path]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        for process, log in zip(server.processes, logs, strict=True):
-            if process.poll() is not None:
-                pytest.fail(f"{server}: {process.args[2:4]} stopped:\n{log.read_text()[-3000:]}")
-        try:
-            # The first answer takes a while: each process loads every view then.
-            if requests.get(server.url + "/sign-in/", timeout=STARTUP_SECONDS).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{server} did not start:\n{logs[0].read_text()[-3000:]}")
 
 
 @pytest.fixture
@@ -147,34 +80,24 @@ def servers(transactional_db, mail_log, tmp_path):
             "PYTHONUNBUFFERED": "1",
         }
     )
-    pair = [Server("A", _free_port()), Server("B", _free_port())]
+    pair: list[Server] = []
     try:
-        for server in pair:
-            env = {**base_env, "LISA_TEST_PROCESS_LABEL": server.label}
-            web_log = tmp_path / f"{server.label}-web.log"
-            worker_log = tmp_path / f"{server.label}-worker.log"
-            server.processes.append(
-                _start(
-                    [sys.executable, "-m", "gunicorn", "lisa.wsgi", "--bind",
-                     f"127.0.0.1:{server.port}", "--workers", "2", "--timeout", "60"],
-                    env,
-                    web_log,
+        for label in ("A", "B"):
+            pair.append(
+                Server.start(
+                    {**base_env, "LISA_TEST_PROCESS_LABEL": label},
+                    tmp_path,
+                    name=label,
+                    workers=2,
+                    worker_id=f"two-servers-{label}",
+                    worker_options=("--interval", "0.2", "--no-startup-delay"),
                 )
-            )  # fmt: skip
-            server.processes.append(
-                _start(
-                    [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval",
-                     "0.2", "--no-startup-delay", "--worker-id", server.worker_id],
-                    env,
-                    worker_log,
-                )
-            )  # fmt: skip
-            server.logs = [web_log, worker_log]
+            )
         for server in pair:
-            _wait_until_serving(server, server.logs)
+            server.wait(within=STARTUP_SECONDS)
         yield pair
     finally:
-        _stop([process for server in pair for process in server.processes])
+        processes.stop(process for server in pair for process in server.processes.values())
         # The test database is emptied, then dropped at the end of the run: wait for the
         # servers' and workers' connections to it to be gone.
         with connection.cursor() as cursor:
@@ -192,85 +115,10 @@ def servers(transactional_db, mail_log, tmp_path):
 # --- speaking to them -------------------------------------------------------------------------
 
 
-class _Form(HTMLParser):
-    """The fields a browser would send from the page's form holding ``marker`` (a field name):
-    text, hidden and chosen inputs, selected options and text areas; no buttons."""
-
-    def __init__(self, marker: str):
-        super().__init__()
-        self.marker = marker
-        self.forms: list[list[tuple[str, str]]] = []
-        self._fields: list[tuple[str, str]] | None = None
-        self._select: tuple[str, bool] | None = None
-        self._options: list[tuple[str, bool]] = []
-        self._textarea: str | None = None
-        self._text = ""
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v if v is not None else "") for k, v in attrs}
-        if tag == "form":
-            self._fields = []
-        elif self._fields is None or "disabled" in a:
-            return
-        elif tag == "input" and a.get("name"):
-            kind = a.get("type", "text").lower()
-            if kind in ("submit", "button", "image", "file", "reset"):
-                return
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            self._fields.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
-        elif tag == "select" and a.get("name"):
-            self._select, self._options = (a["name"], "multiple" in a), []
-        elif tag == "option" and self._select:
-            self._options.append((a.get("value", ""), "selected" in a))
-        elif tag == "textarea" and a.get("name"):
-            self._textarea, self._text = a["name"], ""
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._text += data
-
-    def handle_endtag(self, tag):
-        if self._fields is None:
-            return
-        if tag == "textarea" and self._textarea is not None:
-            self._fields.append((self._textarea, self._text.removeprefix("\n")))
-            self._textarea = None
-        elif tag == "select" and self._select:
-            name, multiple = self._select
-            chosen = [value for value, selected in self._options if selected]
-            if not chosen and not multiple and self._options:
-                chosen = [self._options[0][0]]
-            self._fields += [(name, value) for value in chosen]
-            self._select = None
-        elif tag == "form":
-            self.forms.append(self._fields)
-            self._fields = None
-
-    def fields(self, html: str) -> list[tuple[str, str]]:
-        self.feed(html)
-        for fields in self.forms:
-            if any(name == self.marker for name, _ in fields):
-                return fields
-        raise AssertionError(f"no form with a {self.marker!r} field on the page")
-
-
-def form_fields(html: str, marker: str = "csrfmiddlewaretoken") -> list[tuple[str, str]]:
-    return _Form(marker).fields(html)
-
-
-def replace(fields: list[tuple[str, str]], **values) -> list[tuple[str, str]]:
-    """``fields`` with each named field's values replaced (a list for several values)."""
-    kept = [(name, value) for name, value in fields if name not in values]
-    for name, value in values.items():
-        kept += [(name, v) for v in (value if isinstance(value, list) else [value])]
-    return kept
-
-
 def sign_in(server: Server, user: User) -> requests.Session:
     browser = requests.Session()
     page = browser.get(server.url + "/sign-in/", timeout=10)
-    fields = replace(form_fields(page.text), username=user.username, password=PASSWORD)
+    fields = with_values(form_fields(page.text), username=user.username, password=PASSWORD)
     answer = browser.post(server.url + "/sign-in/", data=fields, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text[:2000]
     return browser
@@ -371,7 +219,7 @@ def an_edit_on_one_server_is_seen_on_the_other_at_once(
     editor = sign_in(a, sam)
     path = f"/directory/manage/{entry.pk}/edit/"
     fields = form_fields(editor.get(a.url + path).text, "version")
-    changed = replace(
+    changed = with_values(
         fields,
         languages=["English", "Somali"],
         description="Songs, stories and play for under-fives.",
@@ -440,9 +288,9 @@ def a_save_over_a_newer_save_is_refused_across_the_servers(
     form_a = form_fields(on_a.get(a.url + path).text, "version")
     form_b = form_fields(on_b.get(b.url + path).text, "version")
     assert dict(form_a)["version"] == dict(form_b)["version"]
-    first = post_form(on_a, a, path, replace(form_a, phone="020 8692 1111", confirm="1"))
+    first = post_form(on_a, a, path, with_values(form_a, phone="020 8692 1111", confirm="1"))
     assert first.status_code == 302
-    second = post_form(on_b, b, path, replace(form_b, phone="020 8692 2222", confirm="1"))
+    second = post_form(on_b, b, path, with_values(form_b, phone="020 8692 2222", confirm="1"))
     assert second.status_code == 200
     assert CONFLICT in unescape(second.text)
     entry.refresh_from_db()

@@ -9,41 +9,31 @@ kept for the next run; ``--rebuild`` starts it again. Names come from
 London borough, 2% written in a script other than Latin), with 1% twins and 3% with other names;
 dates of birth over 0-17 years; postcodes across London's districts. Rows are made by worker
 processes and loaded with COPY; the table's secondary indexes are dropped for the load and built
-after it. The command then runs a fixed mix of searches — names typed as practitioners type
-them (nicknames, typos, swapped, a name written in another script typed in Latin letters), names
-with a date of birth, dates of birth with a postcode, NHS numbers, LISA references and postcodes
-— and reports p50 and p95 latency for each kind and overall, how often the child searched for
-was among the results, how many children share each full name, the disk used and the search
-process's peak memory.
+after it (:mod:`children.benchmark_rows`, which the load test uses too). The command then runs a
+fixed mix of searches — names typed as practitioners type them (nicknames, typos, swapped, a
+name written in another script typed in Latin letters), names with a date of birth, dates of
+birth with a postcode, NHS numbers, LISA references and postcodes — and reports p50 and p95
+latency for each kind and overall, how often the child searched for was among the results, how
+many children share each full name, the disk used and the search process's peak memory.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 import random
 import resource
 import statistics
 import time
-from io import StringIO
 
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from children import invented_names, matching
+from children import benchmark_rows, matching
 from children.search import search_children
-from children.validators import lisa_ref_check, nhs_check_digit
 from lisa.benchmarking import use_database
 
-BATCH = 50_000
 # Greek, Cyrillic, Arabic, Bengali and Chinese letters: names written in a script of their own.
 OTHER_SCRIPTS = "[\u0370-\u03ff\u0400-\u04ff\u0600-\u06ff\u0980-\u09ff\u4e00-\u9fff]"
-TODAY = dt.date(2026, 12, 1)
-COLUMNS = (
-    "lisa_ref, forenames, surname, other_names, date_of_birth, gender, address_line_1, "
-    "address_line_2, town, postcode, postcode_district, nhs_number, upn, school, "
-    "first_language, interpreter_needed, shielded, status, search_keys, created_at, updated_at"
-)
 
 
 def _typo(word: str, rng: random.Random) -> str:
@@ -51,74 +41,6 @@ def _typo(word: str, rng: random.Random) -> str:
         return word
     i = rng.randrange(1, len(word) - 2)
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-
-
-def _nhs_number(n: int) -> str:
-    """A valid, unique NHS number for the n-th invented child."""
-    base = 400_000_000 + n * 7
-    while True:
-        first = f"{base:09d}"
-        check = nhs_check_digit(first)
-        if check is not None:
-            return first + str(check)
-        base += 1
-
-
-def _lisa_ref(n: int) -> str:
-    """The n-th reference (from 1): seven digits while they last, then eight."""
-    digits = f"{n:07d}" if n < 10_000_000 else f"{n:08d}"
-    return f"L{digits}{lisa_ref_check(digits)}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-
-
-def _rows(job: tuple[int, int, int]) -> str:
-    """COPY text for children ``start`` to ``end`` - 1 (run in a worker process)."""
-    start, end, seed = job
-    rng = random.Random(seed * 1_000_003 + start)
-    source = invented_names.NameSource()
-    now = dt.datetime.now(dt.UTC).isoformat()
-    out = StringIO()
-    twin_of = None
-    for n in range(start, end):
-        if twin_of is not None:
-            invented, born, postcode, district = twin_of
-            invented = source.twin(rng, invented)
-            twin_of = None
-        else:
-            invented = source.child(rng)
-            born = TODAY - dt.timedelta(days=rng.randrange(0, 18 * 365))
-            postcode, district = invented_names.postcode(rng)
-            if rng.random() < 0.01 and n + 1 < end:
-                twin_of = (invented, born, postcode, district)
-        keys = matching.child_keys(invented.forenames, invented.surname, invented.other_names)
-        fields = [
-            _lisa_ref(n + 1),
-            _escape(invented.forenames),
-            _escape(invented.surname),
-            _escape(invented.other_names),
-            born.isoformat(),
-            invented.gender,
-            f"{rng.randrange(1, 200)} Example Road",
-            "",
-            "London",
-            postcode,
-            district,
-            _nhs_number(n) if rng.random() < 0.8 else "",
-            "",
-            "",
-            "English",
-            "f",
-            "f",
-            "active",
-            "{" + ",".join(f'"{k}"' for k in keys) + "}",
-            now,
-            now,
-        ]
-        out.write("\t".join(fields) + "\n")
-    return out.getvalue()
 
 
 class Command(BaseCommand):
@@ -139,53 +61,17 @@ class Command(BaseCommand):
             cursor.execute("SELECT count(*) FROM children_child")
             have = cursor.fetchone()[0]
         if options["rebuild"] or have != options["children"]:
-            self._build(options["children"], options["workers"], options["seed"])
+            benchmark_rows.load(
+                options["children"],
+                workers=options["workers"],
+                seed=options["seed"],
+                stdout=self.stdout,
+            )
         self._describe()
         sample = self._sample()
         self._measure(sample, options["queries"], rng)
 
     # --- the database -------------------------------------------------------------------------
-
-    def _build(self, count: int, workers: int, seed: int) -> None:
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE children_child RESTART IDENTITY CASCADE")
-            # Secondary indexes are built after the load: far quicker than keeping them up.
-            cursor.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-                "WHERE i.tablename = 'children_child' AND NOT EXISTS ("
-                "  SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
-            )
-            indexes = cursor.fetchall()
-            for name, _ in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-        connection.ensure_connection()
-        raw = connection.connection
-        jobs = [(start, min(count, start + BATCH), seed) for start in range(0, count, BATCH)]
-        done = 0
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            for text in pool.imap(_rows, jobs):
-                with (
-                    raw.cursor() as cur,
-                    cur.copy(f"COPY children_child ({COLUMNS}) FROM STDIN") as copy,
-                ):
-                    copy.write(text)
-                done += text.count("\n")
-                self.stdout.write(f"  {done:,} children loaded", ending="\r")
-        loaded = time.perf_counter() - started
-        self.stdout.write(f"\n  loaded in {loaded:.0f} s; building {len(indexes)} indexes")
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            cursor.execute("SET max_parallel_maintenance_workers = 2")
-            for name, definition in indexes:
-                began = time.perf_counter()
-                cursor.execute(definition)
-                self.stdout.write(f"  {name}: {time.perf_counter() - began:.0f} s")
-            cursor.execute("ANALYZE children_child")
-        self.stdout.write(
-            f"Built an index of {count:,} children in {time.perf_counter() - started:.0f} s."
-        )
 
     def _describe(self) -> None:
         """How ambiguous the names are, and the disk they take."""

@@ -1,25 +1,18 @@
-"""Back up the database and the uploaded files into one folder with a manifest of checksums.
-
-The logic is in :mod:`lisa.backups`; README, "Backup and restore", says how to use it.
-"""
+"""Back up the database and the uploaded files into one folder with a manifest of checksums
+(:class:`lisa.backups.BackupCommand`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
-from django.core.management.base import BaseCommand, CommandError
-
-from lisa.backups import BackupError, make_backup
+from lisa.backups import BackupCommand, make_backup
 
 
-class Command(BaseCommand):
+class Command(BackupCommand):
     help = (
         "Back up the database (pg_dump, custom format) and the uploaded files, with a manifest "
         "of checksums and row counts, into a new folder (default var/backups/<UTC time>/)."
     )
-    # A backup must run whatever else is amiss; it reads and changes nothing.
-    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -29,12 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output: Path | None = None, **options):
-        try:
-            result = make_backup(output)
-        except BackupError as error:
-            raise CommandError(str(error)) from error
-        except psycopg.Error as error:
-            raise CommandError(f"The database server refused: {error}") from error
+        result = self.attempt(make_backup, output)
         self.stdout.write(
             f"Backed up the database {result.database!r} ({result.tables} tables, "
             f"{result.rows:,} rows) and {result.files - 1} uploaded "

@@ -19,6 +19,7 @@ failed request or error in the workload, or if anything but the loopback address
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -31,6 +32,7 @@ from django.db import connections
 
 from audit.models import AuditEvent
 from children.models import Child
+from lisa import processes
 from loadtest import data, report, servers
 
 LOCUSTFILE = Path(data.__file__).with_name("locustfile.py")
@@ -48,6 +50,16 @@ def _cpu(cpu: dict, requests: int) -> str:
         for part, seconds in cpu["seconds"].items()
     )
     return f"CPU during the run: {_count(cpu['cpus'], 'CPU')}{busy}; CPU time per request: {each}."
+
+
+def _where(options, name: str) -> tuple[Path, int, str, str]:
+    """A new folder for this run's report, a free port on loopback, its URL, and the database
+    as the servers reach it."""
+    folder = Path(options["output"]) / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder.mkdir(parents=True, exist_ok=True)
+    port = processes.free_port()
+    url = f"http://{servers.HOST}:{port}"
+    return folder, port, url, servers.database_url(name, options["server_database_url"])
 
 
 def _count(n: int, one: str, many: str = "") -> str:
@@ -92,6 +104,16 @@ class Command(BaseCommand):
             help="the database as the application's role reaches it (needed with DATABASE_URL; "
             "the embedded database's own role otherwise)",
         )
+        parser.add_argument(
+            "--alone",
+            action="store_true",
+            help="instead of the mixed workload, each page on its own, as fast as the servers "
+            "answer, and its requests a second beside /health/'s",
+        )
+        parser.add_argument("--alone-seconds", type=int, default=20, help="seconds for each page")
+        parser.add_argument(
+            "--alone-users", type=int, default=0, help="people at once (twice --workers if 0)"
+        )
         parser.add_argument("--output", default="var/loadtest", help="where reports are kept")
         parser.add_argument("--seed", type=int, default=20261206)
 
@@ -115,6 +137,9 @@ class Command(BaseCommand):
             data.build(self, sizes, workers=options["load_workers"], seed=options["seed"])
         else:
             self.stdout.write("Reusing the load-test database.")
+        if options["alone"]:
+            self._alone(options, name, sizes)
+            return
         public = max(1, round(PUBLIC_SHARE * (users - 1)))
         practitioners = users - 1 - public
         plan = data.prepare_run(practitioners, sizes, options["seed"])
@@ -123,8 +148,7 @@ class Command(BaseCommand):
             f"{Child.objects.count():,} children ({sizes.children:,} loaded, the rest the "
             f"demo's), {AuditEvent.objects.count():,} audit events"
         )
-        folder = Path(options["output"]) / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        folder.mkdir(parents=True, exist_ok=True)
+        folder, port, url, server_database = _where(options, name)
         results_path = folder / "results.json"
         plan.update(
             practitioner_count=practitioners,
@@ -137,9 +161,6 @@ class Command(BaseCommand):
         plan_path = folder / "plan.json"
         plan_path.touch(mode=0o600)
         plan_path.write_text(json.dumps(plan))
-        port = servers.free_port()
-        url = f"http://{servers.HOST}:{port}"
-        server_database = servers.database_url(name, options["server_database_url"])
         setup = (
             f"{users} simulated people ({_count(practitioners, 'practitioner')}, "
             f"{_count(public, 'member', 'members')} of the public, 1 monitor asking /health/ "
@@ -161,50 +182,157 @@ class Command(BaseCommand):
 
     def _run(self, url, port, server_database, options, plan_path: Path, folder: Path) -> dict:
         """Start the servers, run the workload, stop them; the CPU used meanwhile."""
+        with self._servers(url, port, server_database, options, folder) as running:
+            web, worker = running.values()
+            meter = servers.CpuMeter(web, worker, options["database"])
+            meter.start()
+            self._locust(
+                url,
+                running,
+                plan_path,
+                folder / "locust.log",
+                users=options["users"],
+                spawn_rate=options["spawn_rate"],
+                seconds=options["duration"],
+            )
+            return meter.stop()
+
+    @contextlib.contextmanager
+    def _servers(self, url, port, server_database, options, folder: Path):
+        """gunicorn and a task worker on ``url`` while the block runs, stopped after it."""
         env = servers.environment(server_database, port)
         commands = {
-            folder / "gunicorn.log": servers.gunicorn(port, options["workers"]),
-            folder / "worker.log": servers.task_worker(),
+            folder / "gunicorn.log": processes.gunicorn(port, options["workers"]),
+            folder / "worker.log": processes.task_worker("loadtest"),
         }
-        processes: dict[Path, subprocess.Popen] = {}
+        running: dict[Path, subprocess.Popen] = {}
         try:
             for log, args in commands.items():
-                processes[log] = servers.start(args, env, log)
-            servers.wait_until_serving(url, processes, warm=options["workers"])
-            web, worker = processes.values()
-            meter = servers.CpuMeter(web, worker, options["database"])
-            client_env = {
+                running[log] = processes.launch(args, env, log)
+            servers.wait_until_serving(url, running, warm=options["workers"])
+            self._client_env = {
                 key: value
                 for key, value in env.items()
                 if not key.startswith(("LISA_", "DJANGO_", "LOCUST_"))
                 and key not in ("DATABASE_URL",)
             }
-            client_env["LISA_LOADTEST_PLAN"] = str(plan_path.resolve())
-            args = [
-                sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-                "--host", url, "--users", str(options["users"]),
-                "--spawn-rate", str(options["spawn_rate"]),
-                "--run-time", f"{options['duration']}s",
-                "--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING",
-            ]  # fmt: skip
-            meter.start()
-            with open(folder / "locust.log", "wb") as out:
-                finished = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-                    args,
-                    cwd=servers.ROOT,
-                    env=client_env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    timeout=options["duration"] + 120,
-                    check=False,
-                )
-            cpu = meter.stop()
-            if finished.returncode != 0:
-                log = (folder / "locust.log").read_text()[-3000:]
-                raise CommandError(f"locust ended with status {finished.returncode}:\n{log}")
+            yield running
         finally:
-            servers.stop(list(processes.values()))
-        return cpu
+            processes.stop(running.values())
+
+    def _locust(self, url, running, plan_path: Path, log: Path, *, users, spawn_rate, seconds):
+        """Run locust headless with the plan at ``plan_path`` for ``seconds``."""
+        client_env = {**self._client_env, "LISA_LOADTEST_PLAN": str(plan_path.resolve())}
+        args = [
+            sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            "--host", url, "--users", str(users), "--spawn-rate", str(spawn_rate),
+            "--run-time", f"{seconds}s",
+            "--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING",
+        ]  # fmt: skip
+        with open(log, "wb") as out:
+            finished = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+                args,
+                cwd=processes.ROOT,
+                env=client_env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=seconds + 120,
+                check=False,
+            )
+        if finished.returncode != 0:
+            raise CommandError(
+                f"locust ended with status {finished.returncode}:\n{log.read_text()[-3000:]}"
+            )
+
+    def _alone(self, options, name: str, sizes: data.Sizes) -> None:
+        """Each page of :data:`report.ALONE` on its own, one after another against the same
+        servers: its requests a second, and that rate beside ``/health/``'s."""
+        users = options["alone_users"] or 2 * options["workers"]
+        seconds = options["alone_seconds"]
+        if users < 1 or seconds < 1:
+            raise CommandError("--alone-users and --alone-seconds must be positive.")
+        signed_in = [page for page in report.ALONE if page not in report.SIGNED_OUT]
+        # A person a page: a code from an authenticator is accepted once in its 30 seconds.
+        plan = data.prepare_run(users * len(signed_in), sizes, options["seed"])
+        machine = data.describe()
+        contents = (
+            f"{Child.objects.count():,} children, {AuditEvent.objects.count():,} audit events"
+        )
+        folder, port, url, server_database = _where(options, name)
+        setup = (
+            f"each page alone for {seconds} s, {users} people asking for it again as soon as "
+            f"it answers; gunicorn with {_count(options['workers'], 'process', 'processes')} "
+            f"and a task worker on {url}"
+        )
+        self.stdout.write(f"Load test, pages alone: {setup}.")
+        connections.close_all()
+        results = {}
+        plan_path = folder / "plan.json"
+        try:
+            with self._servers(url, port, server_database, options, folder) as running:
+                for page in report.ALONE:
+                    people = []
+                    if page in signed_in:
+                        first = signed_in.index(page) * users
+                        people = plan["practitioners"][first : first + users]
+                    slug = "".join(c if c.isalnum() else "-" for c in page)
+                    results_path = folder / f"alone-{slug}.json"
+                    plan_path.touch(mode=0o600)
+                    plan_path.write_text(
+                        json.dumps(
+                            {
+                                **plan,
+                                "practitioners": people,
+                                "alone": page,
+                                "alone_users": users,
+                                "practitioner_count": 0,
+                                "public_count": 0,
+                                "think_seconds": 0.1,
+                                "health_per_second": HEALTH_PER_SECOND,
+                                "results": str(results_path.resolve()),
+                            }
+                        )
+                    )
+                    self._locust(
+                        url,
+                        running,
+                        plan_path,
+                        folder / f"locust-{slug}.log",
+                        users=users,
+                        spawn_rate=users,
+                        seconds=seconds,
+                    )
+                    if not results_path.exists():
+                        raise CommandError(f"No results for {page}; see {folder}.")
+                    results[page] = json.loads(results_path.read_text())
+                    if self.verbosity:
+                        self.stdout.write(f"  {page}: done")
+        finally:
+            plan_path.unlink(missing_ok=True)
+        rows = report.alone_rows(results)
+        lines = [f"Machine: {machine}.", f"Database: {contents}."]
+        table = report.alone_markdown(rows)
+        self.stdout.write("\n" + report.alone_text(rows) + "\n")
+        self.stdout.write(report.ALONE_NOTE + ".")
+        self.stdout.write("\n".join(lines))
+        (folder / "report.md").write_text(
+            "\n\n".join([f"Pages alone: {setup}.", "\n".join(lines), table, report.ALONE_NOTE])
+            + ".\n"
+        )
+        self.stdout.write("\nIn Markdown:\n\n" + table + "\n")
+        self.stdout.write(f"Report and response times kept in {folder}/.")
+        problems = [f"{row.name}: {row.failures} failed" for row in rows if row.failures]
+        problems += [
+            f"{e['page']}: {e['error']} (×{e['count']})"
+            for page in results.values()
+            for e in page["errors"]
+        ]
+        problems += [f"{row.name}: no answers" for row in rows if not row.requests]
+        hosts = sorted({host for page in results.values() for host in page["hosts"]})
+        if hosts != [servers.HOST]:
+            problems.append(f"hosts contacted: {hosts} (only {servers.HOST} may be)")
+        if problems:
+            raise CommandError("The load test failed: " + "; ".join(problems)[:3000] + ".")
 
     def _report(self, summary: report.Summary, folder: Path, **about) -> None:
         table = report.markdown_table(summary)

@@ -1,26 +1,21 @@
 """Restore a backup made by ``manage.py backup`` into an empty database, then compare every
-table with the backup's manifest; the exit status is non-zero on any difference.
-
-The logic is in :mod:`lisa.backups`; README, "Backup and restore", says how to use it.
-"""
+table with the backup's manifest; the exit status is non-zero on any difference
+(:class:`lisa.backups.BackupCommand`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from lisa.backups import BackupError, restore_backup
+from lisa.backups import BackupCommand, restore_backup
 
 
-class Command(BaseCommand):
+class Command(BackupCommand):
     help = (
         "Check a backup against its manifest, restore it into an empty database (created if "
         "missing) and its uploaded files into MEDIA_ROOT, and compare every table."
     )
-    # The database may not exist yet, so checks that read it cannot run first.
-    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path, help="The backup's folder.")
@@ -36,12 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, folder: Path, database: str | None, force: bool, **options):
-        try:
-            result = restore_backup(folder, database, force=force)
-        except BackupError as error:
-            raise CommandError(str(error)) from error
-        except psycopg.Error as error:
-            raise CommandError(f"The database server refused: {error}") from error
+        result = self.attempt(restore_backup, folder, database, force=force)
         self.stdout.write(
             f"Restored {folder} into the database {result.database!r}"
             f"{' (created)' if result.created_database else ''}, owned by {result.owner!r}; "
