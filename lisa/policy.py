@@ -24,11 +24,13 @@ rule as SQL, for lists and counts; a parity test holds the two to the same answe
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 
 from lisa.models import CHILD_ROLES, User
 
@@ -43,22 +45,21 @@ def works_with_children(user: User) -> bool:
     return bool(user.is_authenticated and user.has_role(*CHILD_ROLES))
 
 
-# What a child's latest agreement of each kind says, as columns of a query of children (see
-# :func:`child_columns`): enough to decide :func:`consent_to_show_sensitive` without a query.
+# What a child's latest agreement of each kind says, and its latest decision to share without
+# consent, as columns of a query of children (see :func:`child_columns`): enough to decide
+# :func:`consent_to_show_sensitive` and to state the consent position without a query.
 _CONSENT_COLUMNS = {
     "young_person": ("decision", "signed_on", "withdrawn_on", "sufficient_understanding"),
     "parent_carer": ("decision", "signed_on", "withdrawn_on"),
 }
 _SHARING_COLUMNS = ("decided_on", "ground")
+_DATES = {"signed_on", "withdrawn_on", "decided_on"}
 
 
 def child_columns() -> dict:
-    """Columns to add to a query of children (``.annotate(**child_columns())``) so that the
-    access object and the consent position need no query of their own: the latest agreement of
-    each kind (``consent_<kind>_<field>``), the latest decision to share without consent
-    (``consent_sharing_<field>``), and whether any agreement or decision to share without
-    consent is recorded (``consent_agreement_recorded``, ``consent_sharing_recorded``).
-    Correlated subqueries, one row each at most."""
+    """Columns to add to a query of children (``.annotate(**child_columns())``): the latest
+    agreement of each kind and the latest decision to share without consent, each one correlated
+    subquery giving a JSON object (or null). :func:`consent_values` reads them."""
     from consent.models import Agreement, SharingDecision
 
     columns: dict = {}
@@ -66,19 +67,42 @@ def child_columns() -> dict:
         latest = Agreement.objects.filter(
             child_id=OuterRef("pk"), kind=kind, entered_in_error=False
         ).order_by("-signed_on", "-pk")
-        for field in fields:
-            columns[f"consent_{kind}_{field}"] = Subquery(latest.values(field)[:1])
-    decision = SharingDecision.objects.filter(child_id=OuterRef("pk"), entered_in_error=False)
-    for field in _SHARING_COLUMNS:
-        latest_decision = decision.order_by("-decided_on", "-pk").values(field)[:1]
-        columns[f"consent_sharing_{field}"] = Subquery(latest_decision)
-    columns["consent_agreement_recorded"] = Exists(
-        Agreement.objects.filter(child_id=OuterRef("pk"), entered_in_error=False)
-    )
-    columns["consent_sharing_recorded"] = Exists(
-        SharingDecision.objects.filter(child_id=OuterRef("pk"), entered_in_error=False)
-    )
+        as_json = JSONObject(**{field: field for field in fields})
+        columns[f"lisa_consent_{kind}"] = Subquery(latest.values(json=as_json)[:1])
+    decision = SharingDecision.objects.filter(
+        child_id=OuterRef("pk"), entered_in_error=False
+    ).order_by("-decided_on", "-pk")
+    as_json = JSONObject(**{field: field for field in _SHARING_COLUMNS})
+    columns["lisa_consent_sharing"] = Subquery(decision.values(json=as_json)[:1])
     return columns
+
+
+def consent_values(loaded: Mapping) -> dict:
+    """What the columns of :func:`child_columns` say, by name: the latest agreement of each kind
+    (``consent_<kind>_<field>``, dates as dates), the latest decision to share without consent
+    (``consent_sharing_<field>``), and whether any agreement or decision to share without
+    consent is recorded (``consent_agreement_recorded``, ``consent_sharing_recorded``: an
+    agreement is of one of the two kinds, so one is recorded when either kind has a latest)."""
+    values: dict = {}
+    for kind, fields in {**_CONSENT_COLUMNS, "sharing": _SHARING_COLUMNS}.items():
+        row = loaded.get(f"lisa_consent_{kind}") or {}
+        for field in fields:
+            value = row.get(field)
+            if field in _DATES and value is not None:
+                value = dt.date.fromisoformat(value)
+            values[f"consent_{kind}_{field}"] = value
+    values["consent_agreement_recorded"] = any(
+        loaded.get(f"lisa_consent_{kind}") for kind in _CONSENT_COLUMNS
+    )
+    values["consent_sharing_recorded"] = bool(loaded.get("lisa_consent_sharing"))
+    return values
+
+
+def _with_consent(rows: list) -> list:
+    """Children loaded with :func:`child_columns`, their consent columns read by name."""
+    for row in rows:
+        row.__dict__.update(consent_values(row.__dict__))
+    return rows
 
 
 def _shows_sensitive(columns: Mapping) -> bool:
@@ -107,7 +131,7 @@ def consent_to_show_sensitive(child_id: int) -> bool:
 
     columns = child_columns()
     row = Child.objects.filter(pk=child_id).order_by().annotate(**columns).values(*columns).first()
-    return _shows_sensitive(row or {})
+    return _shows_sensitive(consent_values(row or {}))
 
 
 # The break-glass grant's columns that :func:`load_child` reads with the child.
@@ -131,19 +155,21 @@ def load_child(pk: int, user: User | None = None):
             .filter(user_id=user.pk, child_id=OuterRef("pk"))
             .order_by("-created_at", "-pk")
         )
-        for field in _GRANT_FIELDS:
-            columns[f"lisa_grant_{field}"] = Subquery(grants.values(field)[:1])
-    rows = list(
-        Child.objects.select_related("family")
-        .filter(
-            Q(pk=pk)
-            | Q(family_id=Subquery(family), merged_into__isnull=True)
-            | Q(merged_into_id=pk)
+        as_json = JSONObject(**{field: field for field in _GRANT_FIELDS})
+        columns["lisa_grant"] = Subquery(grants.values(json=as_json)[:1])
+    rows = _with_consent(
+        list(
+            Child.objects.select_related("family")
+            .filter(
+                Q(pk=pk)
+                | Q(family_id=Subquery(family), merged_into__isnull=True)
+                | Q(merged_into_id=pk)
+            )
+            .annotate(**columns)
         )
-        .annotate(**columns)
     )
     for row in rows:
-        if "lisa_grant_id" in columns:
+        if "lisa_grant" in columns:
             row.lisa_grant_user_id = user.pk
     child = next((row for row in rows if row.pk == pk), None)
     if child is None or child.merged_into_id is not None:
@@ -175,15 +201,18 @@ def _loaded_grant(child, user: User):
     values = child.__dict__
     if values.get("lisa_grant_user_id") != user.pk:
         return _NOT_LOADED
-    if values["lisa_grant_id"] is None:
+    loaded = values["lisa_grant"]
+    if loaded is None:
         return None
     # Built by keyword (Model.from_db takes the values in the model's field order, whatever
     # names are given), then marked as the stored row it is.
     grant = BreakGlass(
         child_id=child.pk,
         user_id=user.pk,
-        **{field: values[f"lisa_grant_{field}"] for field in _GRANT_FIELDS},
+        **{field: loaded[field] for field in _GRANT_FIELDS},
     )
+    grant.created_at = dt.datetime.fromisoformat(loaded["created_at"])
+    grant.expires_at = dt.datetime.fromisoformat(loaded["expires_at"])
     grant._state.adding = False
     grant._state.db = "default"
     return grant
@@ -250,11 +279,13 @@ class ChildAccess:
         if siblings is None:
             if self.child.family_id is None:
                 return []
-            siblings = list(
-                Child.objects.filter(family_id=self.child.family_id, merged_into__isnull=True)
-                .exclude(pk=self.child.pk)
-                .annotate(**child_columns())
-                .order_by("date_of_birth", "pk")
+            siblings = _with_consent(
+                list(
+                    Child.objects.filter(family_id=self.child.family_id, merged_into__isnull=True)
+                    .exclude(pk=self.child.pk)
+                    .annotate(**child_columns())
+                    .order_by("date_of_birth", "pk")
+                )
             )
         if not siblings:
             return []
@@ -304,13 +335,14 @@ class ChildAccess:
             from children.models import Child
 
             columns = child_columns()
-            values = (
+            values = consent_values(
                 Child.objects.filter(pk=self.child.pk)
                 .order_by()
                 .annotate(**columns)
-                .values("consent_agreement_recorded", "consent_sharing_recorded")
+                .values(*columns)
                 .first()
-            ) or {}
+                or {}
+            )
         return bool(
             values.get("consent_agreement_recorded") or values.get("consent_sharing_recorded")
         )
