@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
@@ -35,6 +36,10 @@ class TrainedUserBackend(ModelBackend):
         if not user.is_active or user.training_date is None:
             return None
         return user
+
+    async def aget_user(self, user_id):
+        # Django's own would check only is_active: the same checks as get_user.
+        return await sync_to_async(self.get_user)(user_id)
 
 
 def lockout_username(request, credentials) -> str:

@@ -48,10 +48,17 @@ class SessionStore(DatabaseSessionStore):
         return row
 
     def create_model_instance(self, data):
-        row = super().create_model_instance(data)
-        user_id = str(data.get(auth.SESSION_KEY, ""))
-        row.user_id = int(user_id) if user_id.isdecimal() else None
-        return row
+        return _with_person(super().create_model_instance(data), data)
+
+    async def acreate_model_instance(self, data):
+        return _with_person(await super().acreate_model_instance(data), data)
+
+
+def _with_person(row, data):
+    """The session's row, naming the person its data says is signed in (or no one)."""
+    user_id = str(data.get(auth.SESSION_KEY, ""))
+    row.user_id = int(user_id) if user_id.isdecimal() else None
+    return row
 
 
 def preloaded_user(user_id):

@@ -50,6 +50,16 @@ def worker_heartbeat(seen_at: str | None = None) -> None:
             task_path=worker_heartbeat.module_path, status=TaskResultStatus.READY
         ).delete()
         worker_heartbeat.using(run_after=now + HEARTBEAT_INTERVAL).enqueue(seen_at=now.isoformat())
+    clear_expired_sessions()
+
+
+def clear_expired_sessions() -> int:
+    """Delete the sessions that have expired (a session may hold a search's terms: a child's
+    name, date of birth or postcode), each minute with the heartbeat. How many went."""
+    from lisa.models import Session
+
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
 
 
 def schedule_heartbeat() -> bool:

@@ -176,7 +176,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Any signed-in user: a home page with a section for each role they hold."""
     user: User = request.user
     context: dict = {"user": user}
-    if user.agency_id and not user.is_central_team:  # the central team manages access itself
+    # The central team manages access itself: only one who is a designated officer too is
+    # shown their agency's officers and people.
+    if user.agency_id and (user.is_designated_officer or not user.is_central_team):
         context.update(_agency_people(user))
     context["my_events"] = list(
         AuditEvent.objects.filter(user=user).only("at", "action", "outcome", "path")[:5]

@@ -76,7 +76,7 @@ def test_the_application_role_cannot_rewrite_or_unprotect_the_audit_tables(djang
                 "VALUES ('', '', 'view', 'allowed', '', '', '', '', '', '{}')"
             )
             app.execute("UPDATE lisa_agency SET name = name")
-            app.execute("DELETE FROM django_session")
+            app.execute("DELETE FROM lisa_session")
 
 
 @pytest.mark.django_db

@@ -142,3 +142,12 @@ def test_the_home_page_costs_a_query_per_section(
         assert shown == [0, 1, 2, 3, 4, 5, 6, 7, 10, 11]  # the first ten by name: Hv0, Hv1, Hv10…
     if who == "morgan":
         assert "Your agency's designated officers" not in page
+
+
+def test_a_central_team_member_who_is_a_designated_officer_sees_their_agency(client_for, agencies):
+    both = make_user("chris.both", agencies["health"], [Role.CENTRAL_TEAM, Role.DESIGNATED_OFFICER])
+    make_user("nia.waiting", agencies["health"], [Role.PRACTITIONER], training_date=None)
+    page = client_for(both).get("/").content.decode()
+    assert "Your agency's users" in page
+    assert "Nia Waiting" in page
+    assert "Across LISA" in page

@@ -86,3 +86,37 @@ def test_an_expired_or_unknown_session_reads_no_one(amara):
     assert loaded.load() == {}
     assert loaded.preloaded_user is None
     assert SessionStore("x" * 32).load() == {}
+
+
+def test_a_session_saved_from_async_code_names_its_person_too(amara):
+    from asgiref.sync import async_to_sync
+
+    store = SessionStore()
+    store[auth.SESSION_KEY] = str(amara.pk)
+    async_to_sync(store.asave)()
+    assert Session.objects.get(session_key=store.session_key).user_id == amara.pk
+
+
+def test_async_sign_in_makes_the_same_checks(amara):
+    from asgiref.sync import async_to_sync
+
+    from lisa.auth import TrainedUserBackend
+
+    backend = TrainedUserBackend()
+    assert async_to_sync(backend.aget_user)(amara.pk) == amara
+    User.objects.filter(pk=amara.pk).update(training_date=None)
+    assert async_to_sync(backend.aget_user)(amara.pk) is None
+
+
+def test_the_worker_deletes_expired_sessions_each_minute(amara, priya):
+    from lisa.tasks import clear_expired_sessions
+
+    expired, current = SessionStore(), SessionStore()
+    expired[auth.SESSION_KEY] = str(amara.pk)
+    expired.set_expiry(-1)
+    expired.save()
+    current[auth.SESSION_KEY] = str(priya.pk)
+    current.save()
+
+    assert clear_expired_sessions() == 1
+    assert list(Session.objects.values_list("user_id", flat=True)) == [priya.pk]

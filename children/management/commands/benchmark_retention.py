@@ -127,7 +127,7 @@ TRUNCATE lisa_agency, lisa_user, children_family, children_child, children_invol
     meetings_meeting, meetings_meeting_children, meetings_meeting_concerns, meetings_invitee,
     meetings_supportplan, meetings_supportplan_children, meetings_planoutcome,
     meetings_planaction, meetings_planaction_children, audit_auditevent, audit_alert,
-    auditlog_logentry, django_session
+    auditlog_logentry, lisa_session
 RESTART IDENTITY CASCADE
 """
 

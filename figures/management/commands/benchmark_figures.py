@@ -113,7 +113,7 @@ TRUNCATE lisa_agency, lisa_user, children_child, children_involvement, concerns_
     meetings_meeting_children, meetings_meeting_concerns, meetings_invitee, meetings_supportplan,
     meetings_supportplan_children, meetings_planoutcome, meetings_planaction,
     meetings_planaction_children, audit_alert, audit_auditevent, auditlog_logentry,
-    django_session
+    lisa_session
 RESTART IDENTITY CASCADE
 """
 
