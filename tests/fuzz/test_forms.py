@@ -328,6 +328,8 @@ SNAPSHOT_APPS = ("lisa", "children", "concerns", "meetings", "consent", "directo
 # Bookkeeping that may change on a refused request: who last signed in, when a thread was read,
 # and the sign-in guards' own counters.
 VOLATILE = {"last_login", "last_read_at", "updated_at", "failed_sign_ins", "last_failed_sign_in"}
+# The browser's session is its bookkeeping too: a form refused may still note a step in it.
+UNSNAPSHOTTED = {"lisa.session"}
 
 
 def _snapshot_models():
@@ -338,6 +340,7 @@ def _snapshot_models():
         and model._meta.managed
         and not model._meta.proxy
         and "attempt" not in model._meta.model_name
+        and model._meta.label_lower not in UNSNAPSHOTTED
     ]
 
 
