@@ -46,7 +46,8 @@ fuzz: setup
 # Load test (docs/performance.md, "Load test"): gunicorn and a worker on 127.0.0.1 under a mixed
 # workload of 30 simulated people for 120 s, against a database of its own (100,000 children,
 # 1,000,000 audit events; built the first time, then kept). It stops by itself and prints
-# requests/s and p50/p95/p99 per page; it fails on any error. LOADTEST_ARGS="--users 60" etc.
+# requests/s and p50/p95/p99 per page; it fails on any error. LOADTEST_ARGS="--users 60" etc.;
+# LOADTEST_ARGS=--alone measures each page on its own beside /health/.
 .PHONY: loadtest
 loadtest: setup
 	LISA_DB_ROLE=superuser $(PY) manage.py loadtest $(LOADTEST_ARGS)

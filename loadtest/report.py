@@ -6,6 +6,8 @@ alone, with ``/health/``'s. In a mixed run every page shares the same servers, s
 per page says how often the workload asks for it, not how fast it is. The ratio here is
 therefore of median response times in the same run: ``health p50 / page p50`` (1 for
 ``/health/`` itself; 0.05 means the page takes twenty times as long as the health check).
+With ``--alone`` each page is measured on its own, as the issue did, and the ratio is of
+requests per second (:func:`alone_rows`).
 """
 
 from __future__ import annotations
