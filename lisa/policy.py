@@ -245,18 +245,23 @@ class ChildAccess:
         """Every involvement of the child (ended and entered in error too) and the active
         involvements of the other children of its household, practitioner and agency loaded,
         each with ``active_now`` (the rule of ``Involvement.objects.active()``): one query."""
-        from children.models import Involvement
+        from children.models import Child, Involvement
 
         rows = Involvement.objects.annotate(
             active_now=Exists(Involvement.objects.active().filter(pk=OuterRef("pk")))
         )
         mine = Q(child_id=self.child.pk)
         if self.child.family_id is not None:
-            mine |= Q(
-                child__family_id=self.child.family_id,
-                child__merged_into__isnull=True,
-                active_now=True,
+            # The household's children by id (a join to every child would scan them all).
+            loaded = self.child.__dict__.get("lisa_household")
+            siblings = (
+                [sibling.pk for sibling in loaded]
+                if loaded is not None
+                else Child.objects.filter(
+                    family_id=self.child.family_id, merged_into__isnull=True
+                ).values("pk")
             )
+            mine |= Q(child_id__in=siblings, active_now=True)
         return list(rows.filter(mine).select_related("practitioner", "agency"))
 
     @cached_property
