@@ -81,6 +81,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["agency", "-at"], name="audit_agency_at"),
             models.Index(fields=["child_id", "-at"], name="audit_child_at"),
             models.Index(fields=["action", "-at"], name="audit_action_at"),
+            # "Has this person opened this record of decisions?", asked for each record listed
+            # on the home page: a few rows, whatever the size of the trail.
+            models.Index(
+                fields=["user", "object_id"],
+                name="audit_record_opened",
+                condition=models.Q(action="view", object_type="meetings.recordofdecisions"),
+            ),
         ]
 
     def __str__(self) -> str:
