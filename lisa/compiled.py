@@ -10,7 +10,9 @@ in SQL.
 
 Every date and time the query carries is "now" (a break-glass grant current at this moment): a
 parameter made while the query was being built that is a date and time of that moment is taken
-at each run as the time of the run.
+at each run as the time of the run. Any other date or time (a clock stepped back while the query
+was built, a rule reckoned from now) makes the query unfit to keep: it is then not compiled, and
+asked afresh each time.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def _stand_in(user: User) -> User:
     )
 
 
-def _compile(name: str, build: Callable[[User], QuerySet], user: User) -> _Compiled:
+def _compile(name: str, build: Callable[[User], QuerySet], user: User) -> _Compiled | None:
     before = timezone.now()
     rows = build(_stand_in(user)).order_by().values("pk")
     try:
@@ -69,6 +71,10 @@ def _compile(name: str, build: Callable[[User], QuerySet], user: User) -> _Compi
             slots.append(_AGENCY)
         elif isinstance(value, dt.datetime) and before <= value <= after:
             slots.append(_NOW)
+        elif isinstance(value, dt.date):
+            # A time that is not plainly "now" (a clock stepped back while building, or a rule
+            # reckoned from now): it cannot be kept, so this query is not compiled.
+            return None
         else:
             slots.append(value)
     if not name.isidentifier():
@@ -85,6 +91,8 @@ def count(name: str, build: Callable[[User], QuerySet], user: User) -> int:
     compiled = _compiled.get(key)
     if compiled is None:
         compiled = _compile(name, build, user)
+        if compiled is None:
+            return build(user).count()  # asked afresh, as the policy builds it
         with _lock:
             _compiled[key] = compiled
     if compiled.sql is None:

@@ -117,3 +117,29 @@ def test_a_query_that_can_match_nothing_counts_nothing_without_asking(personas):
 def test_a_name_that_is_not_an_identifier_is_refused(personas):
     with pytest.raises(ValueError):
         compiled.count("un read; --", unread_messages, personas["amara"])
+
+
+def test_a_time_that_is_not_plainly_now_is_never_kept(personas, child):
+    """A clock stepped back while the query was built: the grant's cut-off is not "now", so the
+    query is not kept, and each count is asked afresh with the time of its own run."""
+    amara, daniel = personas["amara"], personas["daniel"]
+    involve(amara, child)
+    his = involve(daniel, child, role="Class teacher")
+    thread = start(amara, [daniel], child=child, subject="About a pupil")
+    his.ended_at = timezone.now()
+    his.save()
+    start_of = timezone.now()
+    BreakGlass.objects.create(
+        child=child,
+        user=daniel,
+        category="safeguarding",
+        reason="Urgent",
+        expires_at=start_of + dt.timedelta(hours=1),
+    )
+    assert thread.messages.count() == 1
+    stepped_back = [start_of, start_of - dt.timedelta(seconds=1), start_of, start_of]
+    with mock.patch("django.utils.timezone.now", side_effect=stepped_back):
+        assert _unread(daniel) == 1
+    assert compiled._compiled == {}
+    with mock.patch("django.utils.timezone.now", return_value=start_of + dt.timedelta(hours=3)):
+        assert _unread(daniel) == 0
