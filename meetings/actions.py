@@ -59,6 +59,15 @@ from messaging.notifications import notify
 
 __all__ = ["ConcurrentEditError"]
 
+ARRANGE_ARCHIVED = (
+    "A child chosen has an archived record: it is read only, and no meeting can be arranged "
+    "about them until the central team restores it."
+)
+PLAN_ARCHIVED = (
+    "A child in this support plan has an archived record, so the plan is read only until the "
+    "central team restores that record: choose another plan, or none"
+)
+
 
 @dataclass
 class Outsider:
@@ -119,7 +128,10 @@ def arrange_meeting(
     told there is something new in LISA; the email carries a link and nothing else."""
     children = list(children)
     rules.check_one_household(children)
-    if not all(child_access(by, child).edit for child in children):
+    accesses = _accesses(by, children)
+    if any(access.archived for access in accesses.values()):
+        raise PermissionDenied(ARRANGE_ARCHIVED)
+    if not all(access.edit for access in accesses.values()):
         raise PermissionDenied(
             "Only those working with every child discussed, or the central team, may arrange a "
             "meeting about them."
@@ -153,6 +165,8 @@ def arrange_meeting(
         not plan.is_open or not plan.children.filter(pk__in=child_ids).exists()
     ):
         errors["plan"] = "Choose an open support plan for these children"
+    elif plan is not None and meeting_access.read_only_reason(by, plan):
+        errors["plan"] = PLAN_ARCHIVED
     if kind in (MeetingKind.REVIEW, MeetingKind.CLOSING) and plan is None:
         errors["plan"] = "Choose the support plan a review or closing meeting is about"
     if errors:
@@ -231,11 +245,17 @@ def arrange_meeting(
     return meeting
 
 
-def _check_may_change(by: User, meeting: Meeting, children: list[Child]) -> None:
-    if not meeting_access.may_change_meeting(by, meeting, _accesses(by, children)):
+def _check_may_change(by: User, meeting: Meeting, children: list[Child]) -> dict:
+    """Refuse ``by`` a change to ``meeting`` (saying why); the children's access objects."""
+    accesses = _accesses(by, children)
+    reason = meeting_access.read_only_reason(by, meeting, accesses)
+    if reason:
+        raise PermissionDenied(reason)
+    if not meeting_access.may_change_meeting(by, meeting, accesses):
         raise PermissionDenied(
             "Only the chair, the lead professional and the central team may change the meeting."
         )
+    return accesses
 
 
 def _locked_meeting(
@@ -249,7 +269,7 @@ def _locked_meeting(
     )
     check_version(locked, version)
     children = list(locked.children.all())
-    _check_may_change(by, locked, children)
+    locked.accesses = _check_may_change(by, locked, children)
     if sent is True and locked.record_sent_at is None:
         raise ValidationError("The record has not been sent: change the meeting instead.")
     if sent is False and locked.record_sent_at is not None:
@@ -374,6 +394,11 @@ def appoint_lead(
     date they accepted in writing. "One lead per child at a time: appointing another ends the
     previous appointment, with history. The involvement's lead flag follows the appointment." """
     locked = _locked_meeting(meeting, version, by)
+    if not meeting_access.may_appoint_lead(by, locked, locked.accesses):
+        raise PermissionDenied(
+            "Appointing the lead professional makes them involved with every child discussed: "
+            "only someone working with each of the children, or the central team, may do it."
+        )
     invited = locked.invitees.filter(kind=InviteeKind.PRACTITIONER, practitioner=practitioner)
     attended = invited.filter(attendance=Attendance.ATTENDED).exists()
     if not attended:
@@ -506,13 +531,18 @@ def _locked_plan(plan: SupportPlan, version: str | None, by: User) -> SupportPla
     locked = SupportPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
     check_version(locked, version)
     children = list(locked.children.all())
-    if not meeting_access.may_change_plan(by, locked, _accesses(by, children)):
+    accesses = _accesses(by, children)
+    reason = meeting_access.read_only_reason(by, locked, accesses)
+    if reason:
+        raise PermissionDenied(reason)
+    if not meeting_access.may_change_plan(by, locked, accesses):
         raise PermissionDenied(
             "Only the lead professional, the chair and the central team may change the plan."
         )
     if not locked.is_open:
         raise ValidationError("The plan is closed.")
     locked.children_list = children
+    locked.accesses = accesses
     return locked
 
 
@@ -596,6 +626,11 @@ def add_action(
         errors["what"] = "Enter what will be done"
     if not children or any(child.pk not in child_ids for child in children):
         errors["children"] = "Choose which child or children it is for"
+    elif owner.kind == OwnerKind.PRACTITIONER and not all(
+        locked.accesses[child.pk].edit for child in children
+    ):
+        # The practitioner becomes involved with each child it is for ("named in a plan").
+        errors["children"] = "Give a practitioner an action only for children you work with"
     if outcome is not None and outcome.plan_id != locked.pk:
         errors["outcome"] = "Choose an outcome of this plan"
     if due_on is None:
@@ -641,6 +676,16 @@ def add_action(
     return action
 
 
+def _check_may_update(by: User, action: PlanAction) -> None:
+    children = list(action.plan.children.all())
+    accesses = _accesses(by, children)
+    reason = meeting_access.read_only_reason(by, action.plan, accesses)
+    if reason:
+        raise PermissionDenied(reason)
+    if not meeting_access.may_update_action(by, action, accesses):
+        raise PermissionDenied("Only the action's owner, the lead and the chair may update it.")
+
+
 @transaction.atomic
 def update_action(
     *,
@@ -658,9 +703,7 @@ def update_action(
         PlanAction.objects.select_for_update(of=("self",)).select_related("plan").get(pk=action.pk)
     )
     check_version(locked, version)
-    children = list(locked.plan.children.all())
-    if not meeting_access.may_update_action(by, locked, _accesses(by, children)):
-        raise PermissionDenied("Only the action's owner, the lead and the chair may update it.")
+    _check_may_update(by, locked)
     if status not in {value for value, _ in ActionStatus.choices}:
         raise ValidationError({"status": "Choose the status"})
     if status == ActionStatus.NOT_DONE and not not_done_reason.strip():
@@ -690,9 +733,7 @@ def add_progress_note(
     locked = (
         PlanAction.objects.select_for_update(of=("self",)).select_related("plan").get(pk=action.pk)
     )
-    children = list(locked.plan.children.all())
-    if not meeting_access.may_update_action(by, locked, _accesses(by, children)):
-        raise PermissionDenied("Only the action's owner, the lead and the chair may update it.")
+    _check_may_update(by, locked)
     if not text.strip():
         raise ValidationError({"note": "Enter the note"})
     note = ProgressNote.objects.create(action=locked, by=by, text=text.strip())

@@ -33,12 +33,16 @@ from meetings import actions, rules
 from meetings import calendar as meeting_calendar
 from meetings.access import (
     action_for_user,
+    archived_plans_excluded,
     audit_each,
+    may_appoint_lead,
     may_change_meeting,
     may_change_plan,
     may_update_action,
     meeting_for_user,
     plan_for_user,
+    read_only_reason,
+    runs_meeting,
 )
 from meetings.forms import (
     ActionForm,
@@ -174,7 +178,7 @@ def _arrange_choices(request, household, concern=None):
     )
     concerns = list(Concern.objects.open().filter(child_id__in=child_ids).select_related("child"))
     plans = list(
-        SupportPlan.objects.open()
+        archived_plans_excluded(SupportPlan.objects.open())
         .filter(children__in=child_ids)
         .select_related("lead__agency")
         .distinct()
@@ -219,6 +223,14 @@ def _arrange_choices(request, household, concern=None):
 
 def _arrange(request: HttpRequest, child: Child, concern: Concern | None = None) -> HttpResponse:
     access = access_for(request, child)
+    if access.archived:
+        _refuse(
+            request,
+            child,
+            "This child's record is archived: it is read only, and no meeting can be arranged "
+            "about the child until the central team restores it.",
+            child,
+        )
     if not access.edit:
         _refuse(request, child, "only those working with the child may arrange a meeting", child)
     household = _household(request, child)
@@ -379,12 +391,18 @@ def _meeting_context(request: HttpRequest, meeting: Meeting) -> dict:
     for concern in concerns:
         concern.author_label = meeting.access.author(concern.raised_by, concern.agency)
     invitees = _invitees(meeting)
-    can_change = may_change_meeting(request.user, meeting, meeting.accesses)
+    user = request.user
+    runs = runs_meeting(user, meeting, meeting.accesses)
+    read_only = read_only_reason(user, meeting, meeting.accesses)
+    can_change = runs and not read_only
     return {
+        "read_only": read_only,
+        "runs_meeting": runs,
+        "can_appoint_lead": can_change and may_appoint_lead(user, meeting, meeting.accesses),
         "meeting": meeting,
         "children": children,
         "child": children[0],
-        "records": circulation(meeting, readers=can_change) if meeting.is_held else [],
+        "records": circulation(meeting, readers=runs) if meeting.is_held else [],
         "copies_given": list(meeting.copies_given.all()) if meeting.is_held else [],
         "family_invitees": [
             i for i in invitees if i.kind in (InviteeKind.PARENT, InviteeKind.YOUNG_PERSON)
@@ -409,7 +427,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _changing(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting ``pk`` for a change, or a refusal that says why (a child of it archived, or
+    the person not among those who change it)."""
     meeting = meeting_for_user(request, pk, audit=False)
+    reason = read_only_reason(request.user, meeting, meeting.accesses)
+    if reason:
+        _refuse(request, meeting, reason, meeting.children_list[0])
     if not may_change_meeting(request.user, meeting, meeting.accesses):
         _refuse(
             request,
@@ -506,9 +529,18 @@ def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*CHILD_ROLES)
 def lead(request: HttpRequest, pk: int) -> HttpResponse:
-    """The chair, the lead professional and the central team: appoint the lead professional
-    from the practitioners who attended."""
+    """The chair, the lead professional and the central team, working with every child
+    discussed (the lead becomes involved with each): appoint the lead professional from the
+    practitioners who attended."""
     meeting = _changing(request, pk)
+    if not may_appoint_lead(request.user, meeting, meeting.accesses):
+        _refuse(
+            request,
+            meeting,
+            "appointing the lead professional makes them involved with every child discussed: "
+            "only someone working with each of the children, or the central team, may do it",
+            meeting.children_list[0],
+        )
     invited = [i for i in _invitees(meeting) if i.kind == InviteeKind.PRACTITIONER]
     attended = [i for i in invited if i.attendance == Attendance.ATTENDED]
     choices = [
@@ -678,12 +710,17 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "changes": changes,
             "lead_label": lead_label,
             "can_change": may_change_plan(user, support_plan, support_plan.accesses),
+            "read_only": read_only_reason(user, support_plan, support_plan.accesses),
         },
     )
 
 
 def _changing_plan(request: HttpRequest, pk: int):
+    """The plan ``pk`` for a change, or a refusal that says why."""
     support_plan = plan_for_user(request, pk, audit=False)
+    reason = read_only_reason(request.user, support_plan, support_plan.accesses)
+    if reason:
+        _refuse(request, support_plan, reason, support_plan.children_list[0])
     if not may_change_plan(request.user, support_plan, support_plan.accesses):
         _refuse(
             request,
@@ -876,11 +913,13 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
     plan_action = action_for_user(request, pk, audit=request.method != "POST")
     support_plan = plan_action.plan
     may_update = may_update_action(request.user, plan_action, support_plan.accesses)
+    read_only = read_only_reason(request.user, support_plan, support_plan.accesses)
     if request.method == "POST" and not may_update:
         _refuse(
             request,
             plan_action,
-            "only the action's owner, the lead professional and the chair may update it",
+            read_only
+            or "only the action's owner, the lead professional and the chair may update it",
             support_plan.children_list[0],
         )
     form = None
@@ -925,6 +964,7 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
             "child": support_plan.children_list[0],
             "notes": notes,
             "form": form,
+            "read_only": read_only,
             "owner_label": plan_action.owner_label
             if not plan_action.owner_id
             else support_plan.access.author(plan_action.owner, plan_action.owner.agency),
