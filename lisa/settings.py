@@ -314,6 +314,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
+# Whose bank holidays move a subject access reply to the next working day ("ENG": England and
+# Wales; "SCT" or "NIR" elsewhere in the UK).
+BANK_HOLIDAY_REGION = "ENG"
 USE_I18N = True
 USE_TZ = True
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]

@@ -1,7 +1,8 @@
 """Every change to a subject access request goes through these functions.
 
 Each is one transaction that checks the rule (the central team only), validates, saves and
-writes its audit event. A released request is kept as released: it is not changed again.
+writes its audit event. A request closed (released, withdrawn or refused) is kept as it was
+closed: it is not changed again.
 """
 
 from __future__ import annotations
@@ -21,15 +22,25 @@ from lisa.actions import ConcurrentEditError
 from lisa.models import User
 from lisa.versioning import check_version
 from subject_access import content, review
+from subject_access.deadlines import MONTHS_TO_REPLY, MONTHS_WHEN_EXTENDED, reply_due_by
 from subject_access.models import (
+    CLOSED_WITHOUT_ANSWER,
     RequesterKind,
     RequestStatus,
     SubjectAccessRequest,
     WithheldItem,
-    one_calendar_month_after,
 )
 
-__all__ = ["ConcurrentEditError", "record_request", "release", "update_request"]
+__all__ = [
+    "ConcurrentEditError",
+    "close",
+    "extend_deadline",
+    "record_request",
+    "release",
+    "update_request",
+]
+
+CLOSED = "This request is closed: it can no longer be changed."
 
 FIELDS = (
     "requester_name",
@@ -47,7 +58,7 @@ def may_handle(user: User) -> bool:
     return bool(user.is_authenticated and user.is_central_team)
 
 
-def _checked(child: Child, values: dict[str, Any]) -> dict[str, Any]:
+def _checked(child: Child, values: dict[str, Any], months: int = MONTHS_TO_REPLY) -> dict[str, Any]:
     """The request's fields from ``values``, or a ValidationError naming each field at fault."""
     errors: dict[str, str] = {}
     name = (values.get("requester_name") or "").strip()
@@ -85,7 +96,7 @@ def _checked(child: Child, values: dict[str, Any]) -> dict[str, Any]:
         "requester_parent": parent,
         "relationship": relationship,
         "received_on": received_on,
-        "due_on": one_calendar_month_after(received_on),
+        "due_on": reply_due_by(received_on, months),
         "identity_checked": checked,
         "identity_how": how if checked else "",
     }
@@ -96,7 +107,7 @@ def record_request(
     *, request: HttpRequest, by: User, child: Child, values: dict[str, Any]
 ) -> SubjectAccessRequest:
     """Record a subject access request about ``child``; its reply is due one calendar month
-    after it was received."""
+    after it was received (on the next working day when that is a weekend or bank holiday)."""
     if not may_handle(by):
         raise PermissionDenied("Only the central team handles subject access requests.")
     sar = SubjectAccessRequest.objects.create(
@@ -133,9 +144,10 @@ def update_request(
     locked = SubjectAccessRequest.objects.select_for_update().get(pk=sar.pk)
     check_version(locked, version)
     if locked.status != RequestStatus.OPEN:
-        raise ValidationError("This request has been released: it can no longer be changed.")
+        raise ValidationError(CLOSED)
+    months = MONTHS_WHEN_EXTENDED if locked.is_extended else MONTHS_TO_REPLY
     changed = []
-    for name, value in _checked(sar.child, values).items():
+    for name, value in _checked(sar.child, values, months).items():
         current = getattr(locked, name)
         if current != value:
             setattr(locked, name, value)
@@ -172,8 +184,10 @@ def release(
         .get(pk=sar.pk)
     )
     check_version(locked, version)
-    if locked.status != RequestStatus.OPEN:
+    if locked.status == RequestStatus.RELEASED:
         raise ValidationError("This request has already been released.")
+    if locked.status != RequestStatus.OPEN:
+        raise ValidationError(CLOSED)
     if not locked.identity_checked:
         raise ValidationError(
             "Record how the identity of the person asking was checked before releasing the answer."
@@ -221,6 +235,147 @@ def release(
             "subject_access": "released",
             "withheld": sorted(reasons),
             "items": gathered.event_count,
+        },
+    )
+    return locked
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def _locked(sar: SubjectAccessRequest, version: str | None) -> SubjectAccessRequest:
+    locked = SubjectAccessRequest.objects.select_for_update().get(pk=sar.pk)
+    check_version(locked, version)
+    if locked.status != RequestStatus.OPEN:
+        raise ValidationError(CLOSED)
+    return locked
+
+
+@transaction.atomic
+def extend_deadline(
+    *,
+    request: HttpRequest,
+    by: User,
+    sar: SubjectAccessRequest,
+    version: str | None,
+    reason: str,
+    told_on: dt.date | None,
+) -> SubjectAccessRequest:
+    """ "The time limit may be extended by a further two months if the request is complex or
+    one of a number of requests from the same person": once, while the request is open, with
+    the reason and the day the person who asked was told (within the first month). The reply
+    is then due three calendar months after receipt, on a working day."""
+    if not may_handle(by):
+        raise PermissionDenied("Only the central team handles subject access requests.")
+    locked = _locked(sar, version)
+    if locked.is_extended:
+        raise ValidationError("The deadline has already been extended: it can be extended once.")
+    reason = " ".join((reason or "").split())
+    first_due = locked.first_due_on
+    errors: dict[str, str] = {}
+    if not reason:
+        errors["reason"] = "Say why the deadline is extended"
+    elif len(reason) > 1000:
+        errors["reason"] = "Keep the reason to 1000 characters or fewer"
+    if told_on is None:
+        errors["told_on"] = "Enter the date the person who asked was told"
+    elif told_on > timezone.localdate():
+        errors["told_on"] = "The date they were told must be today or in the past"
+    elif told_on < locked.received_on:
+        errors["told_on"] = (
+            "The date they were told must be on or after the day the request was received, "
+            f"{_day(locked.received_on)}"
+        )
+    elif told_on > first_due:
+        errors["told_on"] = (
+            "The date they were told must be within the first month, on or before "
+            f"{_day(first_due)}: the deadline cannot be extended after it has passed"
+        )
+    if errors:
+        raise ValidationError(errors)
+    was_due = locked.due_on
+    locked.due_on = reply_due_by(locked.received_on, MONTHS_WHEN_EXTENDED)
+    locked.extension_reason = reason
+    locked.extension_told_on = told_on
+    locked.extended_by = by
+    locked.extended_at = timezone.now()
+    locked.save()
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        child=locked.child_id,
+        detail={
+            "subject_access": "deadline extended",
+            "was_due_on": was_due.isoformat(),
+            "due_on": locked.due_on.isoformat(),
+            "told_on": told_on.isoformat(),
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def close(
+    *,
+    request: HttpRequest,
+    by: User,
+    sar: SubjectAccessRequest,
+    version: str | None,
+    outcome: str,
+    on: dt.date | None,
+    reason: str = "",
+    complaint_right_told: bool = False,
+) -> SubjectAccessRequest:
+    """Close an open request without an answer. Withdrawn: the person who asked withdrew it on
+    ``on`` (``reason`` is an optional note). Refused: "manifestly unfounded or excessive",
+    with the reason, the day ``on`` they were told, and that they were told of their right to
+    complain to the ICO (and to seek to enforce their right through a court)."""
+    if not may_handle(by):
+        raise PermissionDenied("Only the central team handles subject access requests.")
+    if outcome not in CLOSED_WITHOUT_ANSWER:
+        raise ValueError(f"not a way to close a request without an answer: {outcome!r}")
+    locked = _locked(sar, version)
+    refused = outcome == RequestStatus.REFUSED
+    reason = " ".join((reason or "").split())
+    what = "they were told" if refused else "it was withdrawn"
+    errors: dict[str, str] = {}
+    if refused and not reason:
+        errors["reason"] = "Say why the request is refused"
+    elif len(reason) > 1000:
+        errors["reason"] = "Keep it to 1000 characters or fewer"
+    if on is None:
+        errors["on"] = f"Enter the date {what}"
+    elif on > timezone.localdate():
+        errors["on"] = f"The date {what} must be today or in the past"
+    elif on < locked.received_on:
+        errors["on"] = (
+            f"The date {what} must be on or after the day the request was received, "
+            f"{_day(locked.received_on)}"
+        )
+    if refused and not complaint_right_told:
+        errors["complaint_right_told"] = (
+            "Tell them of their right to complain to the ICO before recording the refusal"
+        )
+    if errors:
+        raise ValidationError(errors)
+    locked.status = outcome
+    locked.closed_on = on
+    locked.closed_reason = reason
+    locked.complaint_right_told = refused
+    locked.closed_by = by
+    locked.closed_at = timezone.now()
+    locked.save()
+    record(
+        request,
+        Action.UPDATE,
+        obj=locked,
+        child=locked.child_id,
+        detail={
+            "subject_access": outcome,
+            "closed_on": on.isoformat(),
+            "was_due_on": locked.due_on.isoformat(),
         },
     )
     return locked

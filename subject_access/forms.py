@@ -1,4 +1,5 @@
-"""Forms for recording a subject access request and for releasing the answer."""
+"""Forms for recording a subject access request, extending its deadline, closing it without an
+answer (withdrawn or refused) and releasing the answer."""
 
 from __future__ import annotations
 
@@ -129,3 +130,85 @@ class ReleaseForm(forms.Form):
             }
             for number, flag in enumerate(self.flags, start=1)
         ]
+
+
+class ExtendForm(forms.Form):
+    """Why the deadline is extended, and when the person who asked was told. The rules that
+    depend on the request (within the first month, once only) are the action's."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is the deadline extended?",
+        help_text="For example: the request is complex; it is one of several from the same person",
+        error_messages={"required": "Say why the deadline is extended"},
+    )
+    told_on = DateField(
+        label="Date the person who asked was told",
+        not_future=True,
+        help_text="They must be told of the extension, and why, within the first month",
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field.textarea("reason"),
+            Field("told_on"),
+            Field("version"),
+            submit="Extend the deadline",
+        )
+
+
+class WithdrawForm(forms.Form):
+    """The day the person who asked withdrew the request, and an optional note."""
+
+    on = DateField(label="Date the request was withdrawn", not_future=True)
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="How was it withdrawn? (optional)",
+        help_text="For example: by email to the central team",
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field("on"),
+            Field.textarea("reason"),
+            Field("version"),
+            submit="Record that it was withdrawn",
+        )
+
+
+class RefuseForm(forms.Form):
+    """Why the request is refused, when the person who asked was told, and that they were told
+    of their right to complain."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is the request manifestly unfounded or excessive?",
+        error_messages={"required": "Say why the request is refused"},
+    )
+    on = DateField(label="Date the person who asked was told", not_future=True)
+    complaint_right_told = forms.BooleanField(
+        required=False,
+        label=(
+            "They were told of their right to complain to the Information Commissioner's "
+            "Office, and to seek to enforce their right through a court"
+        ),
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(
+            Field.textarea("reason"),
+            Field("on"),
+            Field.checkbox("complaint_right_told"),
+            Field("version"),
+            submit="Refuse the request",
+        )

@@ -1,15 +1,17 @@
 """Subject access requests: a person asks for everything LISA holds about a child.
 
 The central team records the request (who asked, in what capacity, when it was received and
-how their identity was checked), LISA works out the legal deadline (one calendar month), the
-team reviews the information about other people that the answer would carry, and releases the
-answer as a PDF and a JSON file. What was withheld, and why, is kept with the request, as is the
-released document itself.
+how their identity was checked), LISA works out the legal deadline (one calendar month, moved
+on to the next working day; three months when the team extends it), the team reviews the
+information about other people that the answer would carry, and releases the answer as a PDF
+and a JSON file. What was withheld, and why, is kept with the request, as is the released
+document itself. A request may instead be closed without an answer: withdrawn by the person
+who asked, or refused as manifestly unfounded or excessive (with the reason and the day they
+were told, and of their right to complain to the ICO).
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.conf import settings
@@ -18,14 +20,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lisa.versioning import Versioned
+from subject_access.deadlines import MONTHS_TO_REPLY, calendar_months_after, reply_due_by
 
 
 def one_calendar_month_after(day: dt.date) -> dt.date:
-    """The UK GDPR time limit for a subject access request: "one calendar month" from the day
-    it is received, that is the same date in the next month, or the last day of the next month
-    when it has no such date (31 January gives 28 or 29 February)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """The same date in the next month, or the last day of the next month when it has no such
+    date (31 January gives 28 or 29 February): the plain time limit, before it is moved on to
+    a working day (see :func:`subject_access.deadlines.reply_due_by`)."""
+    return calendar_months_after(day, 1)
 
 
 class RequesterKind(models.TextChoices):
@@ -37,6 +39,11 @@ class RequesterKind(models.TextChoices):
 class RequestStatus(models.TextChoices):
     OPEN = "open", "Open"
     RELEASED = "released", "Released"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REFUSED = "refused", "Refused"
+
+
+CLOSED_WITHOUT_ANSWER = (RequestStatus.WITHDRAWN, RequestStatus.REFUSED)
 
 
 def _known(field: str, choices) -> Q:
@@ -89,6 +96,31 @@ class SubjectAccessRequest(Versioned, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     released_at = models.DateTimeField(null=True, blank=True)
+    # The deadline extended by two further months (a complex request, or one of a number of
+    # requests): why, the day the person who asked was told, and who extended it.
+    extension_reason = models.CharField(
+        "why the deadline was extended", max_length=1000, blank=True
+    )
+    extension_told_on = models.DateField(
+        "date the person who asked was told", null=True, blank=True
+    )
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    extended_at = models.DateTimeField(null=True, blank=True)
+    # Closed without an answer: withdrawn (the day they withdrew it), or refused (the reason and
+    # the day they were told, and that they were told of their right to complain to the ICO).
+    closed_on = models.DateField(
+        "date withdrawn, or date the person who asked was told", null=True, blank=True
+    )
+    closed_reason = models.CharField("why it was refused, or a note", max_length=1000, blank=True)
+    complaint_right_told = models.BooleanField(
+        "told of their right to complain to the ICO", default=False
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
     # The answer exactly as released (subject_access/schemas/subject-access-1.json); the PDF is
     # drawn from it.
     content = models.JSONField(null=True, blank=True)
@@ -136,8 +168,55 @@ class SubjectAccessRequest(Versioned, models.Model):
                     released_by__isnull=False,
                     content__isnull=False,
                     identity_checked=True,
+                )
+                | Q(
+                    status__in=CLOSED_WITHOUT_ANSWER,
+                    released_at__isnull=True,
+                    released_by__isnull=True,
+                    content__isnull=True,
                 ),
                 name="sar_released_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=(RequestStatus.OPEN, RequestStatus.RELEASED),
+                    closed_on__isnull=True,
+                    closed_at__isnull=True,
+                    closed_by__isnull=True,
+                    closed_reason="",
+                    complaint_right_told=False,
+                )
+                | Q(
+                    status=RequestStatus.WITHDRAWN,
+                    closed_on__isnull=False,
+                    closed_at__isnull=False,
+                    closed_by__isnull=False,
+                    complaint_right_told=False,
+                )
+                | Q(
+                    status=RequestStatus.REFUSED,
+                    closed_on__isnull=False,
+                    closed_at__isnull=False,
+                    closed_by__isnull=False,
+                    complaint_right_told=True,
+                )
+                & ~Q(closed_reason=""),
+                name="sar_closed_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    extended_at__isnull=True,
+                    extended_by__isnull=True,
+                    extension_told_on__isnull=True,
+                    extension_reason="",
+                )
+                | Q(
+                    extended_at__isnull=False,
+                    extended_by__isnull=False,
+                    extension_told_on__isnull=False,
+                )
+                & ~Q(extension_reason=""),
+                name="sar_extension_complete",
             ),
         ]
 
@@ -155,6 +234,19 @@ class SubjectAccessRequest(Versioned, models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_on < timezone.localdate()
+
+    @property
+    def is_extended(self) -> bool:
+        return self.extended_at is not None
+
+    @property
+    def is_closed_without_answer(self) -> bool:
+        return self.status in CLOSED_WITHOUT_ANSWER
+
+    @property
+    def first_due_on(self) -> dt.date:
+        """The reply's deadline before any extension."""
+        return reply_due_by(self.received_on, MONTHS_TO_REPLY)
 
     @property
     def days_left(self) -> int:

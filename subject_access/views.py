@@ -22,14 +22,26 @@ from lisa.forms import submit
 from lisa.models import Role
 from lisa.pdf import pdf_response, render_pdf
 from subject_access import actions, content
-from subject_access.forms import ReleaseForm, RequestForm
-from subject_access.models import RequestStatus, SubjectAccessRequest
+from subject_access.deadlines import MONTHS_WHEN_EXTENDED, reply_due_by
+from subject_access.forms import (
+    ExtendForm,
+    RefuseForm,
+    ReleaseForm,
+    RequestForm,
+    WithdrawForm,
+)
+from subject_access.models import CLOSED_WITHOUT_ANSWER, RequestStatus, SubjectAccessRequest
 
 PAGE_SIZE = 50
 # Which requests the list shows, and in what order.
 LISTS = {
     "open": ("Open", {"status": RequestStatus.OPEN}, ("due_on", "pk")),
     "released": ("Released", {"status": RequestStatus.RELEASED}, ("-released_at", "-pk")),
+    "closed": (
+        "Withdrawn or refused",
+        {"status__in": CLOSED_WITHOUT_ANSWER},
+        ("-closed_at", "-pk"),
+    ),
     "all": ("All", {}, ("status", "due_on", "pk")),
 }
 
@@ -41,7 +53,7 @@ def _request_for(request: HttpRequest, pk: int) -> SubjectAccessRequest:
         SubjectAccessRequest,
         pk,
         "full",
-        related=("requester_parent", "recorded_by", "released_by"),
+        related=("requester_parent", "recorded_by", "released_by", "extended_by", "closed_by"),
         audit=False,
     )
 
@@ -147,7 +159,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return saved
         audit_siblings(request, child, gathered.siblings, "subject access request")
         context.update({"form": form, "gathered": gathered})
-    else:
+    elif sar.status == RequestStatus.RELEASED:
         context["withheld"] = list(sar.withheld.all())
     audit_view(request, child, "subject access request", subject_access_request=sar.reference)
     return render(request, "subject_access/detail.html", context)
@@ -159,7 +171,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sar = _request_for(request, pk)
     child = sar.child
     if not sar.is_open:
-        messages.info(request, "This request has been released: it can no longer be changed.")
+        messages.info(request, actions.CLOSED)
         return redirect("subject_access:detail", sar.pk)
     initial = {
         "requester_name": sar.requester_name,
@@ -193,6 +205,142 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return saved
     audit_view(request, child, "subject access request form", subject_access_request=sar.reference)
     return render(request, "subject_access/edit.html", {"form": form, "sar": sar, "child": child})
+
+
+def _change_page(request, sar, form, change, *, done, title, intro, what) -> HttpResponse:
+    """One form that changes an open request through an action: saved, back to the request;
+    otherwise the form (with any refusal beside its field), the view audited."""
+    form.initial.setdefault("version", sar.version)
+    saved = submit(
+        request,
+        form,
+        lambda data: change({**data, "version": data.get("version") or sar.version}),
+        done=done,
+        to=reverse("subject_access:detail", args=[sar.pk]),
+    )
+    if saved is not None:
+        return saved
+    audit_view(request, sar.child, what, subject_access_request=sar.reference)
+    return render(
+        request,
+        "includes/simple_form.html",
+        {
+            "form": form,
+            "child": sar.child,
+            "title": title,
+            "intro": intro,
+            "back_url": reverse("subject_access:detail", args=[sar.pk]),
+            "back_text": f"Back to {sar.reference}",
+        },
+    )
+
+
+def _open_request(request: HttpRequest, pk: int) -> SubjectAccessRequest | HttpResponse:
+    """The open request ``pk``; a closed one sends the reader back to it, saying why."""
+    sar = _request_for(request, pk)
+    if not sar.is_open:
+        messages.info(request, actions.CLOSED)
+        return redirect("subject_access:detail", sar.pk)
+    return sar
+
+
+@role_required(Role.CENTRAL_TEAM)
+def request_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Central team only: extend an open request's deadline by two further months, once, with
+    the reason and the day the person who asked was told."""
+    sar = _open_request(request, pk)
+    if isinstance(sar, HttpResponse):
+        return sar
+    if sar.is_extended:
+        messages.info(request, "The deadline has already been extended: it can be extended once.")
+        return redirect("subject_access:detail", sar.pk)
+    extended = reply_due_by(sar.received_on, MONTHS_WHEN_EXTENDED)
+    return _change_page(
+        request,
+        sar,
+        ExtendForm(request.POST or None),
+        lambda data: actions.extend_deadline(
+            request=request,
+            by=request.user,
+            sar=sar,
+            version=data["version"],
+            reason=data.get("reason") or "",
+            told_on=data.get("told_on"),
+        ),  # fmt: skip
+        done=lambda extended: (
+            f"The deadline for {extended.reference} has been extended. The reply is now due by "
+            f"{extended.due_on:%-d %B %Y}."
+        ),
+        title="Extend the deadline",
+        intro=(
+            f"The reply is due by {sar.due_on:%-d %B %Y}. Where the request is complex, or one "
+            "of a number of requests from the same person, the deadline may be extended by two "
+            "further months: the reply is then due three calendar months after the request was "
+            f"received ({extended:%-d %B %Y}). The person who asked must be told, with the "
+            f"reason, by {sar.first_due_on:%-d %B %Y}."
+        ),
+        what="subject access extension form",
+    )
+
+
+@role_required(Role.CENTRAL_TEAM)
+def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Central team only: record that the person who asked withdrew an open request."""
+    sar = _open_request(request, pk)
+    if isinstance(sar, HttpResponse):
+        return sar
+    return _change_page(
+        request,
+        sar,
+        WithdrawForm(request.POST or None),
+        lambda data: actions.close(
+            request=request,
+            by=request.user,
+            sar=sar,
+            version=data["version"],
+            outcome=RequestStatus.WITHDRAWN,
+            on=data.get("on"),
+            reason=data.get("reason") or "",
+        ),  # fmt: skip
+        done=lambda closed: f"{closed.reference} has been recorded as withdrawn.",
+        title="Record that the request was withdrawn",
+        intro="The request is closed without an answer and leaves the open requests.",
+        what="subject access withdrawal form",
+    )
+
+
+@role_required(Role.CENTRAL_TEAM)
+def request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Central team only: refuse an open request as manifestly unfounded or excessive, with the
+    reason, the day the person who asked was told, and that they were told of their right to
+    complain."""
+    sar = _open_request(request, pk)
+    if isinstance(sar, HttpResponse):
+        return sar
+    return _change_page(
+        request,
+        sar,
+        RefuseForm(request.POST or None),
+        lambda data: actions.close(
+            request=request,
+            by=request.user,
+            sar=sar,
+            version=data["version"],
+            outcome=RequestStatus.REFUSED,
+            on=data.get("on"),
+            reason=data.get("reason") or "",
+            complaint_right_told=bool(data.get("complaint_right_told")),
+        ),  # fmt: skip
+        done=lambda closed: f"{closed.reference} has been recorded as refused.",
+        title="Refuse the request",
+        intro=(
+            "A request may be refused only when it is manifestly unfounded or excessive. Tell "
+            "the person who asked, without undue delay and within the time limit, why it is "
+            "refused and that they may complain to the Information Commissioner's Office or "
+            "seek to enforce their right through a court."
+        ),
+        what="subject access refusal form",
+    )
 
 
 def _released(request: HttpRequest, pk: int) -> SubjectAccessRequest:

@@ -197,7 +197,7 @@ def _build_world() -> World:
     kwargs["figures:csv"] = {"section": "concerns", "key": "concerns-by-level"}
     open_request, answered = _subject_access(people["morgan"], child, parent)
     kwargs["subject_access:child"] = {"pk": child.pk}
-    for name in ("detail", "edit"):
+    for name in ("detail", "edit", "extend", "withdraw", "refuse"):
         kwargs[f"subject_access:{name}"] = {"pk": open_request.pk}
     for name in ("pdf", "json"):
         kwargs[f"subject_access:{name}"] = {"pk": answered.pk}

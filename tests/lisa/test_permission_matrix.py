@@ -144,6 +144,9 @@ messaging:message-error     login 404      200      403     404      404     403
 subject_access:child        login 403      403      403     403      200     403    403     403
 subject_access:detail       login 403      403      403     403      200     403    403     403
 subject_access:edit         login 403      403      403     403      200     403    403     403
+subject_access:extend       login 403      403      403     403      200     403    403     403
+subject_access:withdraw     login 403      403      403     403      200     403    403     403
+subject_access:refuse       login 403      403      403     403      200     403    403     403
 subject_access:pdf          login 403      403      403     403      200     403    403     403
 subject_access:json         login 403      403      403     403      200     403    403     403
 oruk:service                200   200      200      200     200      200     200    200     200
@@ -256,6 +259,9 @@ KWARGS: dict[str, dict[str, str]] = {
     "subject_access:child": CHILD,
     "subject_access:detail": {"pk": "subject_access_request"},
     "subject_access:edit": {"pk": "subject_access_request"},
+    "subject_access:extend": {"pk": "subject_access_request"},
+    "subject_access:withdraw": {"pk": "subject_access_request"},
+    "subject_access:refuse": {"pk": "subject_access_request"},
     "subject_access:pdf": {"pk": "released_subject_access_request"},
     "subject_access:json": {"pk": "released_subject_access_request"},
     "oruk:service": {"id": "oruk_service"},

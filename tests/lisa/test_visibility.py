@@ -224,7 +224,10 @@ OBJECT_ROUTES = {
     "meetings:sent-record-pdf": ("imogen-record",),
     # The central team's subject access pages (a request from Imogen's mother): nobody else's.
     "subject_access:child": CHILDREN,
-    **{f"subject_access:{name}": ("imogen-sar",) for name in ("detail", "edit", "pdf", "json")},
+    **{
+        f"subject_access:{name}": ("imogen-sar",)
+        for name in ("detail", "edit", "extend", "withdraw", "refuse", "pdf", "json")
+    },
 }
 
 
