@@ -283,26 +283,38 @@ def request_extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(Role.CENTRAL_TEAM)
-def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    """Central team only: record that the person who asked withdrew an open request."""
+def _close_page(request: HttpRequest, pk: int, form, outcome: str, **page) -> HttpResponse:
+    """Close the open request ``pk`` as ``outcome`` (withdrawn or refused) through ``form``."""
     sar = _open_request(request, pk)
     if isinstance(sar, HttpResponse):
         return sar
     return _change_page(
         request,
         sar,
-        WithdrawForm(request.POST or None),
+        form,
         lambda data: actions.close(
             request=request,
             by=request.user,
             sar=sar,
             version=data["version"],
-            outcome=RequestStatus.WITHDRAWN,
+            outcome=outcome,
             on=data.get("on"),
             reason=data.get("reason") or "",
+            complaint_right_told=bool(data.get("complaint_right_told")),
         ),  # fmt: skip
-        done=lambda closed: f"{closed.reference} has been recorded as withdrawn.",
+        done=lambda closed: f"{closed.reference} has been recorded as {outcome}.",
+        **page,
+    )
+
+
+@role_required(Role.CENTRAL_TEAM)
+def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Central team only: record that the person who asked withdrew an open request."""
+    return _close_page(
+        request,
+        pk,
+        WithdrawForm(request.POST or None),
+        RequestStatus.WITHDRAWN,
         title="Record that the request was withdrawn",
         intro="The request is closed without an answer and leaves the open requests.",
         what="subject access withdrawal form",
@@ -314,24 +326,11 @@ def request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     """Central team only: refuse an open request as manifestly unfounded or excessive, with the
     reason, the day the person who asked was told, and that they were told of their right to
     complain."""
-    sar = _open_request(request, pk)
-    if isinstance(sar, HttpResponse):
-        return sar
-    return _change_page(
+    return _close_page(
         request,
-        sar,
+        pk,
         RefuseForm(request.POST or None),
-        lambda data: actions.close(
-            request=request,
-            by=request.user,
-            sar=sar,
-            version=data["version"],
-            outcome=RequestStatus.REFUSED,
-            on=data.get("on"),
-            reason=data.get("reason") or "",
-            complaint_right_told=bool(data.get("complaint_right_told")),
-        ),  # fmt: skip
-        done=lambda closed: f"{closed.reference} has been recorded as refused.",
+        RequestStatus.REFUSED,
         title="Refuse the request",
         intro=(
             "A request may be refused only when it is manifestly unfounded or excessive. Tell "
