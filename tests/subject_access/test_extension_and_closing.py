@@ -305,3 +305,21 @@ def test_a_withdrawal_over_someone_elses_save_is_refused(morgan, client_for):
     assert sar.status == RequestStatus.WITHDRAWN and sar.closed_reason == "Phoned to withdraw"
     detail = client.get(f"/subject-access/{sar.pk}/").content.decode()
     assert "Withdrawn by the person who asked" in detail
+
+
+@pytest.mark.parametrize("page", ["extend", "withdraw", "refuse"])
+def test_a_5000_character_reason_is_refused_beside_its_field_and_kept(morgan, client_for, page):
+    client = client_for(morgan)
+    sar = child_request(morgan)
+    typed = "Repeated request " + "x" * 4983
+    fields = {"reason": typed, **as_fields("told_on", timezone.localdate()),
+              **as_fields("on", timezone.localdate()), "complaint_right_told": "on",
+              "version": sar.version}  # fmt: skip
+    response = client.post(f"/subject-access/{sar.pk}/{page}/", fields)
+    text = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_reason"' in text
+    beside = text.split('id="div_id_reason"')[1].split("</textarea>")[0]
+    assert "govuk-form-group--error" in beside and "at most 1000 characters" in beside
+    assert typed in beside  # nothing typed is lost
+    sar.refresh_from_db()
+    assert sar.status == RequestStatus.OPEN and sar.extended_at is None
