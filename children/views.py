@@ -30,7 +30,7 @@ from children.forms import (
     ReferenceForm,
     SearchForm,
 )
-from children.models import Child, Involvement, ParentalResponsibility
+from children.models import Child, Involvement, ParentalResponsibility, ReceivedSummary
 from children.search import (
     likely_duplicates,
     mark_search_audited,
@@ -38,6 +38,7 @@ from children.search import (
     remember_search,
     search_children,
 )
+from lisa import compiled
 from lisa.access import deny, reading_page, role_required
 from lisa.forms import apply_errors
 from lisa.models import CHILD_ROLES as CHILD_ROLE_SET
@@ -50,6 +51,16 @@ SEARCH_LIMIT = 50
 
 
 # --- finding a child --------------------------------------------------------------------------
+
+
+def _children_of(user_id: int):
+    """The children ``user_id`` works with, for the search page before a search."""
+    return (
+        Involvement.objects.active()
+        .filter(practitioner_id=user_id, child__merged_into__isnull=True)
+        .select_related("child")
+        .order_by("child__surname", "child__forenames")[:100]
+    )
 
 
 @reading_page
@@ -110,12 +121,8 @@ def search(request: HttpRequest) -> HttpResponse:
         form = SearchForm()
     mine = None
     if matches is None:
-        mine = list(
-            Involvement.objects.active()
-            .filter(practitioner=request.user, child__merged_into__isnull=True)
-            .select_related("child")
-            .order_by("child__surname", "child__forenames")[:100]
-        )
+        # Its SQL is worked out once per process (lisa/compiled.py).
+        mine = compiled.rows("search_mine", _children_of, user_id=request.user.pk)
         if mine:
             record(
                 request,
@@ -241,7 +248,9 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     # The view and the siblings shown, in one INSERT, before the volume check counts it.
     audit_view(request, child, "card", siblings=can.siblings, siblings_on="index card")
     user = request.user
-    if not user.is_central_team:
+    # The check counts the cards of children the person does not work with: opening one they
+    # do work with cannot bring them nearer the line.
+    if not user.is_central_team and not can.is_involved:
         actions.check_card_volume(request=request, by=user)
     return render(
         request,
@@ -264,10 +273,8 @@ def full_record(request: HttpRequest, pk: int) -> HttpResponse:
     if child.pk != pk:
         return redirect("children:record", pk=child.pk)
     can = access_for(request, child)
-    history = (
-        LogEntry.objects.get_for_object(child).select_related("actor").order_by("-timestamp")[:20]
-    )
     audit_view(request, child, "full", siblings=can.siblings, siblings_on="full record")
+    # Each section's SQL is worked out once per process (lisa/compiled.py).
     return render(
         request,
         "children/record.html",
@@ -277,13 +284,36 @@ def full_record(request: HttpRequest, pk: int) -> HttpResponse:
             "grant": can.grant,
             "involvements": can.all_visible_involvements(),
             "siblings": can.siblings,
-            "parents": list(child.parents.all()),
+            "parents": compiled.rows("record_parents", _parents, child_id=child.pk),
             "merged_records": can.merged_records,
-            "received": list(
-                child.received_summaries.select_related("imported_by").defer("content")
-            ),
-            "history": list(history),
+            "received": compiled.rows("record_received", _received, child_id=child.pk),
+            "history": compiled.rows("record_history", _history, child_id=child.pk),
         },
+    )
+
+
+def _parents(child_id: int):
+    return ParentalResponsibility.objects.filter(child_id=child_id)
+
+
+def _received(child_id: int):
+    return (
+        ReceivedSummary.objects.filter(child_id=child_id)
+        .select_related("imported_by")
+        .defer("content")
+    )
+
+
+def _history(child_id: int):
+    """The latest changes to the child's details (django-auditlog's log)."""
+    return (
+        LogEntry.objects.filter(
+            content_type__app_label=Child._meta.app_label,
+            content_type__model=Child._meta.model_name,
+            object_id=child_id,
+        )
+        .select_related("actor")
+        .order_by("-timestamp")[:20]
     )
 
 

@@ -6,10 +6,34 @@ from audit.models import Action
 from audit.services import record
 from children.models import Involvement
 from concerns.models import Concern
+from lisa import compiled
 from lisa.models import User
 from lisa.policy import child_visible_q
 
 HOME_LIMIT = 50
+
+
+def _my_children(user: User):
+    return (
+        Involvement.objects.active()
+        .filter(practitioner=user, child__merged_into__isnull=True, child__archived_at__isnull=True)
+        .select_related("child")
+        # What the list shows.
+        .only("role", "lead_professional", "child__forenames", "child__surname", "child__lisa_ref")
+        .order_by("child__surname", "child__forenames", "pk")[: HOME_LIMIT + 1]
+    )
+
+
+def _my_open_concerns(user: User):
+    return (
+        Concern.objects.open()
+        .filter(raised_by=user)
+        .filter(child_visible_q(user))
+        .select_related("child")
+        # What is shown: not what was seen (long text) nor the rest of the child's record.
+        .only("date", "level", "outcome", "child__forenames", "child__surname", "child__lisa_ref")
+        .order_by("-date", "-pk")[: HOME_LIMIT + 1]
+    )
 
 
 def home_sections(request, user: User) -> dict:
@@ -19,19 +43,9 @@ def home_sections(request, user: User) -> dict:
     :data:`HOME_LIMIT` rows each, and one audit event naming the children listed."""
     if not user.is_practitioner:
         return {}
-    children = list(
-        Involvement.objects.active()
-        .filter(practitioner=user, child__merged_into__isnull=True, child__archived_at__isnull=True)
-        .select_related("child")
-        .order_by("child__surname", "child__forenames", "pk")[: HOME_LIMIT + 1]
-    )
-    concerns = list(
-        Concern.objects.open()
-        .filter(raised_by=user)
-        .filter(child_visible_q(user))
-        .select_related("child")
-        .order_by("-date", "-pk")[: HOME_LIMIT + 1]
-    )
+    # Each query's SQL is worked out once per process (lisa/compiled.py).
+    children = compiled.rows("home_children", _my_children, user=user)
+    concerns = compiled.rows("home_concerns", _my_open_concerns, user=user)
     shown = sorted(
         {inv.child.lisa_ref for inv in children[:HOME_LIMIT]}
         | {concern.child.lisa_ref for concern in concerns[:HOME_LIMIT]}

@@ -6,7 +6,6 @@ description, GIN-indexed), so a search is one indexed query however large the di
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import secrets
@@ -153,19 +152,16 @@ LANGUAGES_CACHE_SECONDS = 300
 LANGUAGES_STAMP_KEY = "directory:languages:stamp"
 
 
-def _languages_key(services: QuerySet[Service]) -> str:
-    return "directory:languages:" + hashlib.sha256(str(services.query).encode()).hexdigest()[:16]
-
-
-def languages_in_use(services: QuerySet[Service]) -> list[str]:
-    """The languages spoken at ``services``, for the language filter. Kept for five minutes
+def languages_in_use(services: QuerySet[Service], name: str) -> list[str]:
+    """The languages spoken at ``services`` (which entries: ``name`` says, e.g. "public"), for
+    the language filter. Kept for five minutes
     in the cache every server shares, as it changes rarely and costs a table scan; a save on
     any server makes every server's next page work it out afresh (:func:`forget_languages`).
 
     Each list is kept with the stamp current when it was worked out, and used only while that
     stamp is still current. One read fetches both. A list worked out from the entries as they
     were just before a save is therefore never used after it, whichever server stored it."""
-    key = _languages_key(services)
+    key = f"directory:languages:{name}"
     found = cache.get_many([key, LANGUAGES_STAMP_KEY])
     stamp = found.get(LANGUAGES_STAMP_KEY)
     kept = found.get(key)

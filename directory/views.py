@@ -62,7 +62,8 @@ def _select(bound) -> dict:
 def _search(request: HttpRequest, *, public_only: bool) -> HttpResponse:
     base = Service.objects.public() if public_only else Service.objects.for_practitioners()
     categories = list(Category.objects.only("name"))
-    form = SearchForm(request.GET or None, languages=languages_in_use(base))
+    languages = languages_in_use(base, "public" if public_only else "practitioners")
+    form = SearchForm(request.GET or None, languages=languages)
     form.fields["category"].queryset = Category.objects.all()
     form.fields["category"].choices = [("", "Any category")] + [(c.pk, c.name) for c in categories]
     searched = form.is_bound and form.is_valid()

@@ -1,119 +1,441 @@
-"""Counts whose SQL is worked out once per process, for queries run on every page.
+"""Queries whose SQL is worked out once per process, for the queries every page makes.
 
-Building and compiling a Django query of the access rules (:func:`lisa.policy.child_visible_q`)
-costs several times the Python that PostgreSQL needs to answer it; the header's count of unread
-messages pays that on every signed-in page. Its shape depends only on the person's roles and
-whether they have an agency, so :func:`count` compiles it once for each such shape, with
-stand-ins for the person and their agency, and at each run puts the real values where the
-stand-ins were. The query is still the one the access policy builds: no rule is written again
-in SQL.
+Building and compiling a Django query of the access rules (:func:`lisa.policy.child_visible_q`,
+a child with its household and involvements) costs several times the Python that PostgreSQL
+needs to answer it, and every page about a child paid that on every request. :func:`rows` and
+:func:`count` build such a query once for each *shape* and keep its SQL; each run puts that
+run's values where the built query had stand-ins. The query is still the one the code builds:
+no rule is written again in SQL.
 
-Every date and time the query carries is "now" (a break-glass grant current at this moment): a
-parameter made while the query was being built that is a date and time of that moment is taken
-at each run as the time of the run. Any other date or time (a clock stepped back while the query
-was built, a rule reckoned from now) makes the query unfit to keep: it is then not compiled, and
-asked afresh each time.
+``build`` is called with keyword values; what it may do with them decides what can be kept:
+
+- an ``int`` or ``str`` (a key, a session's key) only as a value compared in the query;
+- a list of ints only as the values of an ``__in``: its length is part of the shape;
+- ``None`` or a ``bool`` as it likes: the value is part of the shape;
+- a :class:`~lisa.models.User` through its ``pk`` and ``agency_id`` as values, and its roles
+  and whether it has an agency as it likes (they are part of the shape); nothing else of it.
+
+``build`` must not ask the database (a query asked while building would have its answer baked
+in), nor close over values (they would be kept with the query): one that does is not kept.
+Every int, str and list given must appear among the built query's values as it was given, and
+nowhere in another form (a key compared with text, put in JSON), or the query is not kept
+either. A build that fails with the stand-ins is not kept. A query whose rows come with others
+(``prefetch_related``) is not kept. What is not kept is tried again twice (a cache of Django's
+may be empty the first time), then asked afresh, as built, each time.
+
+Times: ``build`` is run at three moments far apart in the calendar (winter and summer, years
+apart, one a year after a 29 February, one just after midnight in London when it is still the
+day before in UTC), with :func:`django.utils.timezone.now` answering those moments in the
+building thread. A date and time in the query that is the same distance from "now" at all
+three (now, an hour ago) is kept as that distance and worked out from the time of each run; a
+date the same number of days from today likewise. Any other time (the start of a day, a
+calendar year back, the date in UTC, a clock read some other way) makes the query unfit.
+
+Running: the first time on each connection to PostgreSQL, a kept query is sent whole; then it
+is prepared (``PREPARE``) and afterwards executed by name, so PostgreSQL, which spends more time
+planning these queries than running them, plans each once per connection
+(``LISA_PREPARED_STATEMENTS``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
+import re
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
+import psycopg
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import QuerySet
+from django.core.signals import setting_changed
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.dispatch import receiver
 from django.utils import timezone
+from psycopg.types.json import Json, Jsonb
 
 from lisa.models import User
 
-# Numbers no row can have (keys are positive), standing for the person and their agency.
-STAND_IN_USER = -1_000_000_001
-STAND_IN_AGENCY = -1_000_000_002
-_USER, _AGENCY, _NOW = object(), object(), object()
+# The moments the query is built at (see the module's description).
+_MOMENTS = (
+    dt.datetime(2999, 1, 31, 5, 17, 23, 456789, tzinfo=dt.UTC),
+    dt.datetime(2997, 7, 10, 19, 42, 11, 987654, tzinfo=dt.UTC),
+    # 00:30 summer time the next day in London, a year after a 29 February.
+    dt.datetime(2996, 7, 1, 23, 30, 0, 500000, tzinfo=dt.UTC),
+)
+# Numbers no row can have (keys are positive), standing for the values given.
+_STAND_IN_BASE = -1_000_000_000
+
+
+class _Unfit(Exception):
+    """The query cannot be kept: it is asked afresh each time."""
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str | None  # None: the query can match nothing (Django said so while compiling)
-    slots: tuple
+    slots: tuple  # for each value of the SQL: ("value", v), ("arg", name, index), ("now", d)…
+    model: type[Model]
+    compiler: object | None  # for rows: the compiler that knows the columns
+    tuples: bool = False  # rows as tuples (``values_list``), not model objects
 
 
-_compiled: dict[tuple, _Compiled] = {}
+_compiled: dict[tuple, _Compiled | None] = {}
+_tries: dict[tuple, int] = {}  # builds found unfit, for each query and shape not yet given up
+TRIES = 3
 _lock = threading.Lock()
+# Held while a query is built: one build at a time changes what "now" answers.
+_building = threading.RLock()
 
 
-def _stand_in(user: User) -> User:
-    return User(
-        pk=STAND_IN_USER,
-        agency_id=STAND_IN_AGENCY if user.agency_id is not None else None,
-        roles=list(user.roles),
-        is_active=True,
-        training_date=user.training_date,
-    )
+@contextmanager
+def _at(moment: dt.datetime):
+    """``timezone.now()`` answers ``moment`` in this thread while the query is built; other
+    threads still see the time (or whatever answered for it before)."""
+    previous, this_thread = timezone.now, threading.get_ident()
 
+    def now():
+        return moment if threading.get_ident() == this_thread else previous()
 
-def _compile(name: str, build: Callable[[User], QuerySet], user: User) -> _Compiled | None:
-    before = timezone.now()
-    rows = build(_stand_in(user)).order_by().values("pk")
+    timezone.now = now
     try:
-        inner, params = rows.query.get_compiler(using=rows.db).as_sql()
-    except EmptyResultSet:
-        return _Compiled(None, ())
-    after = timezone.now()
-    slots = []
-    for value in params:
-        if isinstance(value, int) and value == STAND_IN_USER:
-            slots.append(_USER)
-        elif isinstance(value, int) and value == STAND_IN_AGENCY:
-            slots.append(_AGENCY)
-        elif isinstance(value, dt.datetime) and before <= value <= after:
-            slots.append(_NOW)
-        elif isinstance(value, dt.date):
-            # A time that is not plainly "now" (a clock stepped back while building, or a rule
-            # reckoned from now): it cannot be kept, so this query is not compiled.
-            return None
+        yield
+    finally:
+        timezone.now = previous
+
+
+def _shape(values: dict) -> tuple:
+    shape = []
+    for name, value in sorted(values.items()):
+        if value is None or isinstance(value, bool):
+            shape.append((name, value))
+        elif isinstance(value, User):
+            shape.append((name, "user", tuple(sorted(value.roles)), value.agency_id is None))
+        elif isinstance(value, int):
+            shape.append((name, "int"))
+        elif isinstance(value, str):
+            shape.append((name, "str"))
+        elif isinstance(value, list | tuple):
+            shape.append((name, "list", len(value)))
         else:
-            slots.append(value)
+            raise TypeError(f"{name}: a {type(value).__name__} cannot be kept in a query")
+    return tuple(shape)
+
+
+def _stand_ins(values: dict) -> tuple[dict, dict]:
+    """Values for the build, and what each stand-in stands for: ``{stand-in: slot}``."""
+    given, stands_for = {}, {}
+    number = _STAND_IN_BASE
+    for name, value in sorted(values.items()):
+        if value is None or isinstance(value, bool):
+            given[name] = value
+        elif isinstance(value, User):
+            number -= 2
+            # Only these three are loaded: reading anything else of the person would ask the
+            # database, which makes the build unfit.
+            stand_in = User.from_db(
+                None,
+                ["id", "agency_id", "roles"],
+                [number + 1, None if value.agency_id is None else number, list(value.roles)],
+            )
+            stands_for[number + 1] = ("user", name, "pk")
+            if value.agency_id is not None:
+                stands_for[number] = ("user", name, "agency_id")
+            given[name] = stand_in
+        elif isinstance(value, int):
+            number -= 1
+            stands_for[number] = ("arg", name, None)
+            given[name] = number
+        elif isinstance(value, str):
+            number -= 1
+            stand_in = f"lisa-stand-in-{-number}"
+            stands_for[stand_in] = ("arg", name, None)
+            given[name] = stand_in
+        else:
+            items = []
+            for index in range(len(value)):
+                number -= 1
+                stands_for[number] = ("arg", name, index)
+                items.append(number)
+            given[name] = items
+    return given, stands_for
+
+
+def _built(build: Callable[..., QuerySet], given: dict, moment: dt.datetime, *, counting: bool):
+    """``build(**given)`` at ``moment``, compiled: (SQL or None, values, compiler, queryset)."""
+
+    def refuse(*args):
+        raise _Unfit("the build asked the database")
+
+    with ExitStack() as stack:
+        stack.enter_context(_at(moment))
+        for database in connections.all():
+            stack.enter_context(database.execute_wrapper(refuse))
+        queryset = build(**given)
+        if counting:
+            # Counted as it is; rows of a model by their key alone.
+            queryset = queryset.order_by()
+            if queryset._fields is None:
+                queryset = queryset.values("pk")
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None, (), compiler, queryset
+    return sql, tuple(params), compiler, queryset
+
+
+def _plain(value):
+    """What a value of the SQL is, to compare it: JSON as the value it holds."""
+    return value.obj if isinstance(value, Json | Jsonb) else value
+
+
+def _slot(seen: list, stands_for: dict) -> tuple:
+    """What a value of the SQL is, from its value in the builds at each of :data:`_MOMENTS`."""
+    first = seen[0]
+    if all(isinstance(value, dt.datetime) for value in seen):
+        distance = first - _MOMENTS[0]
+        if any(value - moment != distance for value, moment in zip(seen, _MOMENTS, strict=True)):
+            raise _Unfit("a time that is not a fixed distance from now")
+        return ("now", distance)
+    if all(isinstance(value, dt.date) and not isinstance(value, dt.datetime) for value in seen):
+        days = first - timezone.localdate(_MOMENTS[0])
+        if any(
+            value - timezone.localdate(moment) != days
+            for value, moment in zip(seen, _MOMENTS, strict=True)
+        ):
+            raise _Unfit("a date that is not a fixed number of days from today")
+        return ("today", days)
+    if any(type(value) is not type(first) or _plain(value) != _plain(first) for value in seen):
+        raise _Unfit("a value that changes with the time")
+    if isinstance(first, int | str) and not isinstance(first, bool) and first in stands_for:
+        return stands_for[first]
+    return ("value", first)
+
+
+def _mentions(value, stands_for: dict) -> bool:
+    """Whether ``value`` holds a stand-in in some form Django made of it (as text, in JSON)."""
+    if isinstance(value, Json | Jsonb):
+        return _mentions(value.obj, stands_for)
+    if isinstance(value, list | tuple | set):
+        return any(_mentions(item, stands_for) for item in value)
+    if isinstance(value, dict):
+        return any(_mentions(k, stands_for) or _mentions(v, stands_for) for k, v in value.items())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value in stands_for
+    if isinstance(value, str):
+        return "lisa-stand-in-" in value or any(
+            str(-key) in value for key in stands_for if isinstance(key, int)
+        )
+    return False
+
+
+def _compile(name: str, build, values: dict, *, counting: bool) -> _Compiled:
+    given, stands_for = _stand_ins(values)
+    built = [_built(build, given, moment, counting=counting) for moment in _MOMENTS]
+    sql, params, compiler, queryset = built[0]
+    if any(other[0] != sql or len(other[1]) != len(params) for other in built[1:]):
+        raise _Unfit("the query's shape changes with the time")
+    if queryset._prefetch_related_lookups or queryset._known_related_objects:
+        raise _Unfit("rows fetched with others are not kept")
+    slots = tuple(
+        _slot([other[1][index] for other in built], stands_for) for index in range(len(params))
+    )
+    if any(slot[0] == "value" and _mentions(slot[1], stands_for) for slot in slots):
+        raise _Unfit("a value given was changed by the query, not used as it is")
+    given_args = {slot for slot in stands_for.values() if slot[0] == "arg"}
+    if not given_args <= set(slots):
+        raise _Unfit("a value given was not used as a value of the query")
+    if sql is not None and counting:
+        # The inner SQL is Django's, with placeholders for every value; the name is checked
+        # by count().
+        sql = f"SELECT COUNT(*) FROM ({sql}) AS {name}"  # noqa: S608
+    tuples = queryset._iterable_class is ValuesListIterable
+    if not counting and not tuples and queryset._iterable_class is not ModelIterable:
+        raise _Unfit("rows of this kind are not kept")
+    return _Compiled(sql, slots, queryset.model, None if counting else compiler, tuples)
+
+
+def _kept(name: str, build, values: dict, *, counting: bool) -> _Compiled | None:
+    key = (name, build.__module__, build.__qualname__, counting, _shape(values))
+    if key in _compiled:
+        return _compiled[key]
+    if build.__closure__:
+        # Values it closes over would be kept with the query without being part of its key.
+        with _lock:
+            _compiled[key] = None
+        return None
+    try:
+        with _building:
+            kept = _compile(name, build, values, counting=counting)
+    except Exception:  # noqa: BLE001 - _Unfit, or a build that cannot take stand-ins: run it as built
+        # Tried again a few times: a build may ask the database only the first time (a cache
+        # of Django's still empty).
+        with _lock:
+            _tries[key] = _tries.get(key, 0) + 1
+            if _tries[key] >= TRIES:
+                _compiled[key] = None
+        return None
+    with _lock:
+        _compiled[key] = kept
+    return kept
+
+
+def _params(kept: _Compiled, values: dict) -> list:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    params = []
+    for slot in kept.slots:
+        kind = slot[0]
+        if kind == "value":
+            params.append(slot[1])
+        elif kind == "arg":
+            value = values[slot[1]]
+            params.append(value if slot[2] is None else value[slot[2]])
+        elif kind == "user":
+            params.append(getattr(values[slot[1]], slot[2]))
+        elif kind == "now":
+            params.append(now + slot[1])
+        else:
+            params.append(today + slot[1])
+    return params
+
+
+# For each connection to PostgreSQL: the name each query was prepared under, or None where it
+# could not be prepared (it is then sent whole).
+_statements: WeakKeyDictionary = WeakKeyDictionary()
+_PLACEHOLDER = re.compile(r"%(%|s)")
+
+
+def _numbered(sql: str) -> str:
+    """Django's SQL with ``$1, $2…`` for its ``%s`` placeholders, as PREPARE takes it."""
+    numbers = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group(1) == "%" else f"${next(numbers)}", sql)
+
+
+def _prepare(raw, sql: str, types: list) -> str | None:
+    """Prepare ``sql`` on the connection ``raw`` and give its name, or None if it cannot be
+    prepared to give rows of ``types`` (the column types it gave when sent whole).
+
+    Prepared statements belong to the connection and outlive transactions, rolled back or not.
+    The PREPARE goes straight to the connection (it is not one of the page's queries); inside a
+    transaction, within a savepoint, so a query PostgreSQL cannot prepare (a value whose type it
+    cannot tell) leaves the transaction as it was. A value PostgreSQL types differently when it
+    prepares than when it is written in the query (``SELECT $1`` is text, ``SELECT true`` is a
+    boolean) would change the rows, so a statement whose columns are not of the same types is
+    dropped and the query sent whole from then on."""
+    name = "lisa_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
+    with raw.cursor() as cursor:
+        in_transaction = not raw.autocommit
+        if in_transaction:
+            cursor.execute("SAVEPOINT lisa_prepare")
+        try:
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        except psycopg.errors.DuplicatePreparedStatement:
+            if in_transaction:
+                cursor.execute("ROLLBACK TO SAVEPOINT lisa_prepare")
+        except psycopg.Error:
+            if in_transaction:
+                cursor.execute("ROLLBACK TO SAVEPOINT lisa_prepare")
+                cursor.execute("RELEASE SAVEPOINT lisa_prepare")
+            return None
+        if in_transaction:
+            cursor.execute("RELEASE SAVEPOINT lisa_prepare")
+        described = raw.pgconn.describe_prepared(name.encode())
+        if [described.ftype(column) for column in range(described.nfields)] != types:
+            cursor.execute(f"DEALLOCATE {name}")
+            return None
+    return name
+
+
+_NOT_YET = object()
+
+
+def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
+    """Run the kept query with this call's values: the database, and the rows.
+
+    The first time on each connection the query is sent whole, then prepared (when the setting
+    allows); after that it is executed by name, so PostgreSQL does not plan it again."""
+    alias = router.db_for_read(kept.model)
+    database = connections[alias]
+    params = _params(kept, values)
+    with database.cursor() as cursor:
+        name = None
+        if settings.LISA_PREPARED_STATEMENTS:
+            known = _statements.setdefault(database.connection, {})
+            name = known.get(kept.sql, _NOT_YET)
+        if name is None or name is _NOT_YET:
+            cursor.execute(kept.sql, params)
+            rows = cursor.fetchall()
+            if name is _NOT_YET:
+                types = [column.type_code for column in cursor.description]
+                with database.wrap_database_errors:
+                    known[kept.sql] = _prepare(database.connection, kept.sql, types)
+            return alias, rows
+        # The statement's name is ours (a digest), and the values go as parameters.
+        arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+        cursor.execute(f"EXECUTE {name}{arguments}", params)
+        return alias, cursor.fetchall()
+
+
+def count(name: str, build: Callable[..., QuerySet], **values) -> int:
+    """The number of rows of ``build(**values)`` (see the module's description)."""
     if not name.isidentifier():
         raise ValueError(f"{name!r} is not a name SQL can take")
-    # The inner SQL is Django's, with placeholders for every value; the name is checked above.
-    return _Compiled(f"SELECT COUNT(*) FROM ({inner}) AS {name}", tuple(slots))  # noqa: S608
-
-
-def count(name: str, build: Callable[[User], QuerySet], user: User) -> int:
-    """The number of rows of ``build(user)``, a query whose shape depends only on ``user``'s
-    roles and whether they have an agency, and whose values only on ``user.pk``,
-    ``user.agency_id`` and the time now."""
-    key = (name, tuple(sorted(user.roles)), user.agency_id is not None)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        compiled = _compile(name, build, user)
-        if compiled is None:
-            return build(user).count()  # asked afresh, as the policy builds it
-        with _lock:
-            _compiled[key] = compiled
-    if compiled.sql is None:
+    kept = _kept(name, build, values, counting=True)
+    if kept is None:
+        return build(**values).count()  # asked afresh, as built
+    if kept.sql is None:
         return 0
-    now = timezone.now()
-    params = [
-        user.pk
-        if slot is _USER
-        else user.agency_id
-        if slot is _AGENCY
-        else now
-        if slot is _NOW
-        else slot
-        for slot in compiled.slots
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        return cursor.fetchone()[0]
+    return _run(kept, values)[1][0][0]
+
+
+def rows(name: str, build: Callable[..., QuerySet], **values) -> list:
+    """The rows of ``build(**values)`` as ``list(build(**values))`` would give them: model
+    objects with what it selects with them and its annotations, or tuples for ``values_list``
+    (see the module's description)."""
+    kept = _kept(name, build, values, counting=False)
+    if kept is None:
+        return list(build(**values))  # asked afresh, as built
+    if kept.sql is None:
+        return []
+    database, fetched = _run(kept, values)
+    compiler = kept.compiler
+    if compiler.has_extra_select:
+        fetched = [row[: compiler.col_count] for row in fetched]
+    if kept.tuples:
+        return list(compiler.results_iter([fetched], tuple_expected=True))
+    klass_info = compiler.klass_info
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [column[0].target.attname for column in compiler.select[start:end]]
+    annotations = compiler.annotation_col_map
+    populators = get_related_populators(klass_info, compiler.select, database)
+    found = []
+    for row in compiler.results_iter([fetched]):
+        obj = model.from_db(database, names, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for attribute, position in annotations.items():
+            setattr(obj, attribute, row[position])
+        found.append(obj)
+    return found
 
 
 def forget() -> None:
     """Compile everything again (for tests that change how a query is built)."""
     with _lock:
         _compiled.clear()
+        _tries.clear()
+
+
+@receiver(setting_changed)
+def _forget_on_setting_changed(**kwargs) -> None:
+    """A build may read a setting: a changed setting (in tests) compiles everything again."""
+    forget()

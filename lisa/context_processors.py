@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import reverse
 
 from lisa.models import Role
+from lisa.reversing import reverse
 
 
 def navigation(user, path: str, request=None) -> list[dict]:

@@ -225,12 +225,25 @@ class RateLimitCount(models.Model):
 
 
 class Session(AbstractBaseSession):
-    """A browser's session (``lisa.sessions``), with the person signed in on it: a page reads
-    the session, the person and their agency in one query. Deleting an account deletes its
+    """A browser's session (``lisa.sessions``), with the person signed in on it and the
+    authenticator they passed the second step with: a page reads the session, the person, their
+    agency and the authenticator in one query. Deleting an account deletes its
     sessions."""
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    # The authenticator the session's second step was made with, read with the session (its
+    # checks are still django-otp's: the device must be the person's and confirmed). No
+    # constraint in the database: a page saving its session as the device is removed must not
+    # fail; a session naming a removed device simply reads none.
+    otp_device = models.ForeignKey(
+        "otp_totp.TOTPDevice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
 
     class Meta(AbstractBaseSession.Meta):

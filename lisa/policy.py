@@ -138,39 +138,41 @@ def consent_to_show_sensitive(child_id: int) -> bool:
 _GRANT_FIELDS = ("id", "category", "reason", "created_at", "expires_at")
 
 
-def load_child(pk: int, user: User | None = None):
-    """The child ``pk`` as a page about it needs it, in one query, or None: with its family, the
-    columns of :func:`child_columns`, and (for its :class:`ChildAccess`) the other children of
-    its household (``lisa_household``, each with the same columns), the records merged into it
-    (``lisa_merged_records``) and, given ``user``, that person's current break-glass grant. A
-    merged record comes as it is, with nothing attached: the caller follows it to the record it
-    was merged into."""
+def _child_and_household(pk: int, user_id: int | None):
+    """The query of :func:`load_child`: the child ``pk``, the other children of its family and
+    the records merged into it, each with the columns of :func:`child_columns` and (given
+    ``user_id``) that person's current break-glass grant."""
     from children.models import BreakGlass, Child
 
     family = Child.objects.filter(pk=pk).values("family_id")[:1]
     columns = child_columns()
-    if user is not None and user.is_authenticated:
+    if user_id is not None:
         grants = (
             BreakGlass.objects.current()
-            .filter(user_id=user.pk, child_id=OuterRef("pk"))
+            .filter(user_id=user_id, child_id=OuterRef("pk"))
             .order_by("-created_at", "-pk")
         )
         as_json = JSONObject(**{field: field for field in _GRANT_FIELDS})
         columns["lisa_grant"] = Subquery(grants.values(json=as_json)[:1])
-    rows = _with_consent(
-        list(
-            Child.objects.select_related("family")
-            .filter(
-                Q(pk=pk)
-                | Q(family_id=Subquery(family), merged_into__isnull=True)
-                | Q(merged_into_id=pk)
-            )
-            .annotate(**columns)
-        )
-    )
+    return Child.objects.filter(
+        Q(pk=pk) | Q(family_id=Subquery(family), merged_into__isnull=True) | Q(merged_into_id=pk)
+    ).annotate(**columns)
+
+
+def load_child(pk: int, user: User | None = None):
+    """The child ``pk`` as a page about it needs it, in one query, or None: with the columns of
+    :func:`child_columns`, and (for its :class:`ChildAccess`) the other children of its
+    household (``lisa_household``, each with the same columns), the records merged into it
+    (``lisa_merged_records``) and, given ``user``, that person's current break-glass grant. A
+    merged record comes as it is, with nothing attached: the caller follows it to the record it
+    was merged into. The query's SQL is worked out once per process (:mod:`lisa.compiled`)."""
+    from lisa import compiled
+
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    rows = _with_consent(compiled.rows("child", _child_and_household, pk=pk, user_id=user_id))
     for row in rows:
-        if "lisa_grant" in columns:
-            row.lisa_grant_user_id = user.pk
+        if user_id is not None:
+            row.lisa_grant_user_id = user_id
     child = next((row for row in rows if row.pk == pk), None)
     if child is None or child.merged_into_id is not None:
         return child
@@ -218,6 +220,24 @@ def _loaded_grant(child, user: User):
     return grant
 
 
+def _involvements_of(child_id: int, siblings: list | None, family_id: int | None):
+    """The query of :attr:`ChildAccess._involvement_rows`: every involvement of the child and the
+    active involvements of ``siblings`` (their ids), or of the other children of ``family_id``,
+    each with ``active_now``."""
+    from children.models import Child, Involvement
+
+    rows = Involvement.objects.annotate(
+        active_now=Exists(Involvement.objects.active().filter(pk=OuterRef("pk")))
+    )
+    mine = Q(child_id=child_id)
+    if siblings:
+        mine |= Q(child_id__in=siblings, active_now=True)
+    elif family_id is not None:
+        household = Child.objects.filter(family_id=family_id, merged_into__isnull=True)
+        mine |= Q(child_id__in=household.values("pk"), active_now=True)
+    return rows.filter(mine).select_related("practitioner", "agency")
+
+
 class ChildAccess:
     """Who may see and do what with ``child``, for ``user``: ask ``can_*`` properties and the
     ``see_*`` / ``may_*`` methods; never test roles or involvements elsewhere."""
@@ -245,24 +265,23 @@ class ChildAccess:
         """Every involvement of the child (ended and entered in error too) and the active
         involvements of the other children of its household, practitioner and agency loaded,
         each with ``active_now`` (the rule of ``Involvement.objects.active()``): one query."""
-        from children.models import Child, Involvement
+        from lisa import compiled
 
-        rows = Involvement.objects.annotate(
-            active_now=Exists(Involvement.objects.active().filter(pk=OuterRef("pk")))
-        )
-        mine = Q(child_id=self.child.pk)
+        siblings = family_id = None
         if self.child.family_id is not None:
             # The household's children by id (a join to every child would scan them all).
             loaded = self.child.__dict__.get("lisa_household")
-            siblings = (
-                [sibling.pk for sibling in loaded]
-                if loaded is not None
-                else Child.objects.filter(
-                    family_id=self.child.family_id, merged_into__isnull=True
-                ).values("pk")
-            )
-            mine |= Q(child_id__in=siblings, active_now=True)
-        return list(rows.filter(mine).select_related("practitioner", "agency"))
+            if loaded is not None:
+                siblings = [sibling.pk for sibling in loaded]
+            else:
+                family_id = self.child.family_id
+        return compiled.rows(
+            "involvements",
+            _involvements_of,
+            child_id=self.child.pk,
+            siblings=siblings,
+            family_id=family_id,
+        )
 
     @cached_property
     def involvements(self) -> list:

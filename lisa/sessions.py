@@ -18,13 +18,27 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import middleware as otp_middleware
+
+from lisa import compiled
 
 # The session whose person is being looked up, while ``auth.get_user`` runs for a request.
 _looking_up: ContextVar[SessionStore | None] = ContextVar("lisa_session_looking_up", default=None)
 
 
+def _current_session(session_key: str):
+    """The session ``session_key`` if it has not expired, with its person and their agency."""
+    from lisa.models import Session
+
+    return Session.objects.select_related("user__agency", "otp_device").filter(
+        session_key=session_key, expire_date__gt=timezone.now()
+    )
+
+
 class SessionStore(DatabaseSessionStore):
     preloaded_user = None
+    preloaded_device = None
 
     @classmethod
     def get_model_class(cls):
@@ -33,18 +47,19 @@ class SessionStore(DatabaseSessionStore):
         return Session
 
     def _get_session_from_db(self):
-        self.preloaded_user = None
+        self.preloaded_user = self.preloaded_device = None
         try:
-            row = self.model.objects.select_related("user__agency").get(
-                session_key=self.session_key, expire_date__gt=timezone.now()
-            )
-        except (self.model.DoesNotExist, SuspiciousOperation) as error:
-            if isinstance(error, SuspiciousOperation):
-                logger = logging.getLogger(f"django.security.{error.__class__.__name__}")
-                logger.warning(str(error))
+            # Its SQL is worked out once per process (lisa/compiled.py).
+            found = compiled.rows("session", _current_session, session_key=self.session_key)
+        except SuspiciousOperation as error:
+            logger = logging.getLogger(f"django.security.{error.__class__.__name__}")
+            logger.warning(str(error))
+            found = []
+        if not found:
             self._session_key = None
             return None
-        self.preloaded_user = row.user
+        row = found[0]
+        self.preloaded_user, self.preloaded_device = row.user, row.otp_device
         return row
 
     def create_model_instance(self, data):
@@ -54,10 +69,19 @@ class SessionStore(DatabaseSessionStore):
         return _with_person(await super().acreate_model_instance(data), data)
 
 
+_DEVICE_PREFIX = "otp_totp.totpdevice/"
+
+
 def _with_person(row, data):
-    """The session's row, naming the person its data says is signed in (or no one)."""
+    """The session's row, naming the person its data says is signed in (or no one) and the
+    authenticator it says they passed the second step with (or none)."""
     user_id = str(data.get(auth.SESSION_KEY, ""))
     row.user_id = int(user_id) if user_id.isdecimal() else None
+    device = str(data.get(DEVICE_ID_SESSION_KEY, ""))
+    device_id = device.removeprefix(_DEVICE_PREFIX)
+    row.otp_device_id = (
+        int(device_id) if device.startswith(_DEVICE_PREFIX) and device_id.isdecimal() else None
+    )
     return row
 
 
@@ -87,3 +111,24 @@ class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
     def process_request(self, request):
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: get_user(request))
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's, with the authenticator taken from the session's own query when it read it
+    (every check is still django-otp's: the device named in the session, the person's own,
+    confirmed)."""
+
+    def _verify_user_sync(self, request, user):
+        token = _looking_up.set(getattr(request, "session", None))
+        try:
+            return super()._verify_user_sync(request, user)
+        finally:
+            _looking_up.reset(token)
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        device = getattr(_looking_up.get(), "preloaded_device", None)
+        if device is not None and device.persistent_id == self._normalize_persistent_id(
+            persistent_id
+        ):
+            return device
+        return super()._device_from_persistent_id(persistent_id)

@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "lisa.sessions.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "lisa.sessions.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lisa.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -135,6 +135,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lisa.context_processors.lisa",
             ],
+            # Django's {% url %} and |date, remembering what they work out.
+            "builtins": ["lisa.templatetags.lisa_builtins"],
         },
     },
 ]
@@ -164,6 +166,10 @@ LISA_APP_DB_ROLE = env("LISA_APP_DB_ROLE", embedded_db.APP_ROLE if EMBEDDED_DATA
 # The system check in audit/checks.py refuses to serve (an error, not a warning) when the
 # application's role could rewrite the audit trail.
 LISA_ENFORCE_DB_ROLE = env_bool("LISA_ENFORCE_DB_ROLE", not DEBUG)
+# The queries every page makes are prepared once on each connection (lisa/compiled.py), so
+# PostgreSQL plans them once. Off behind a pooler that shares server connections between
+# transactions (PgBouncer in transaction mode), where a prepared statement cannot be kept.
+LISA_PREPARED_STATEMENTS = env_bool("LISA_PREPARED_STATEMENTS", True)
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Action, AuditEvent, Outcome
 from audit.services import record, record_denied
-from lisa import actions
+from lisa import actions, compiled
 from lisa.access import public, reading_page, signed_in
 from lisa.forms import SignInForm
 from lisa.models import Agency, Role, User
@@ -136,29 +136,38 @@ def _central_numbers(user: User) -> dict:
 AWAITING_TRAINING_SHOWN = 10
 
 
-def _agency_people(user: User) -> dict:
-    """The designated officers of the person's agency; for one of those officers, the first
-    people awaiting training and the agency's counts too. One query: the officers and those
-    awaiting training together, each row carrying the counts (the officer reading the page is
-    always one of the rows)."""
+def _agency_people_rows(user: User):
+    """The rows of :func:`_agency_people`."""
     agency_users = User.objects.filter(agency_id=user.agency_id)
     officers = agency_users.filter(is_active=True, roles__contains=[Role.DESIGNATED_OFFICER])
     if not user.is_designated_officer:
-        return {"designated_officers": list(officers)}
+        return officers
     counts = {
         "agency_active": _count(agency_users.filter(is_active=True, training_date__isnull=False)),
         "agency_awaiting": _count(agency_users.filter(is_active=True, training_date__isnull=True)),
         "agency_deactivated": _count(agency_users.filter(is_active=False)),
     }
     awaiting = agency_users.filter(is_active=True, training_date__isnull=True)
-    rows = list(
-        officers.annotate(lisa_officer=Value(True), **counts).union(
-            awaiting.annotate(lisa_officer=Value(False), **counts).order_by(
-                "last_name", "first_name", "pk"
-            )[:AWAITING_TRAINING_SHOWN],
-            all=True,
-        )
+    return officers.annotate(lisa_officer=Value(True), **counts).union(
+        awaiting.annotate(lisa_officer=Value(False), **counts).order_by(
+            "last_name", "first_name", "pk"
+        )[:AWAITING_TRAINING_SHOWN],
+        all=True,
     )
+
+
+def _my_events(user: User):
+    return AuditEvent.objects.filter(user=user).only("at", "action", "outcome", "path")[:5]
+
+
+def _agency_people(user: User) -> dict:
+    """The designated officers of the person's agency; for one of those officers, the first
+    people awaiting training and the agency's counts too. One query: the officers and those
+    awaiting training together, each row carrying the counts (the officer reading the page is
+    always one of the rows)."""
+    rows = compiled.rows("home_agency_people", _agency_people_rows, user=user)
+    if not user.is_designated_officer:
+        return {"designated_officers": rows}
     by_name = sorted(rows, key=lambda person: (person.last_name, person.first_name, person.pk))
     return {
         "designated_officers": [person for person in by_name if person.lisa_officer],
@@ -180,9 +189,8 @@ def home(request: HttpRequest) -> HttpResponse:
     # shown their agency's officers and people.
     if user.agency_id and (user.is_designated_officer or not user.is_central_team):
         context.update(_agency_people(user))
-    context["my_events"] = list(
-        AuditEvent.objects.filter(user=user).only("at", "action", "outcome", "path")[:5]
-    )
+    # Each section's SQL is worked out once per process (lisa/compiled.py).
+    context["my_events"] = compiled.rows("home_my_events", _my_events, user=user)
     if user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
         from messaging.access import home_summary
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.models import Action, AuditEvent
 from children.models import Involvement
+from lisa import compiled
 from lisa.models import Role, User
 from meetings.models import (
     Meeting,
@@ -39,28 +40,28 @@ def _children_seen(user: User, path: str) -> Q:
     return Q(**{f"{path}__in": mine})
 
 
-def home_sections(user: User) -> dict:
-    if not user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
-        return {}
-    today = timezone.localdate()
-    invitations = list(
+def _invitations(user: User):
+    return (
         Meeting.objects.current()
         .filter(
             invitees__practitioner=user,
             status=MeetingStatus.ARRANGED,
-            date__gte=today,
+            date__gte=timezone.localdate(),
             pk__in=Meeting.objects.filter(_children_seen(user, "children")).values("pk"),
         )
-        .select_related("chair")
+        .only("id", "kind", "date", "start_time")  # what the list shows
         .order_by("date", "start_time", "pk")[:LIMIT]
     )
+
+
+def _records_received(user: User):
     opened = AuditEvent.objects.filter(
         user_id=user.pk,
         action=Action.VIEW,
         object_type=RECORD,
         object_id=Cast(OuterRef("record_id"), CharField()),
     )
-    records = list(
+    return (
         RecordRecipient.objects.filter(user=user)
         .filter(
             record__meeting__in=Meeting.objects.filter(_children_seen(user, "children")).values(
@@ -69,11 +70,16 @@ def home_sections(user: User) -> dict:
         )
         .annotate(opened=Exists(opened))
         .select_related("record", "record__meeting")
+        # What the list shows: not the record's content, nor the meeting's.
+        .only("record__version", "record__meeting__kind", "record__meeting__date", "user_id")
         .order_by("-record__sent_at", "-pk")[:LIMIT]
     )
+
+
+def _overdue(user: User):
+    """What is overdue, reviews and actions together: only each one's id and date are shown."""
     mine = Q(lead=user) | Q(meetings__chair=user)
     visible_plans = SupportPlan.objects.filter(_children_seen(user, "children")).values("pk")
-    # What is overdue, reviews and actions together: only each one's id and date are shown.
     reviews = (
         SupportPlan.objects.review_overdue()
         .filter(pk__in=SupportPlan.objects.filter(mine).values("pk"))
@@ -90,7 +96,18 @@ def home_sections(user: User) -> dict:
         .order_by("due_on", "pk")
         .values_list("kind", "pk", "due")[:LIMIT]
     )
-    overdue = sorted(reviews.union(actions, all=True), key=lambda row: (row[2], row[1]))
+    return reviews.union(actions, all=True)
+
+
+def home_sections(user: User) -> dict:
+    """The sections, each one query whose SQL is worked out once per process for each shape of
+    the reader's roles (:mod:`lisa.compiled`)."""
+    if not user.has_role(Role.PRACTITIONER, Role.DESIGNATED_OFFICER, Role.CENTRAL_TEAM):
+        return {}
+    invitations = compiled.rows("home_invitations", _invitations, user=user)
+    records = compiled.rows("home_records", _records_received, user=user)
+    overdue = compiled.rows("home_overdue", _overdue, user=user)
+    overdue = sorted(overdue, key=lambda row: (row[2], row[1]))
     return {
         "meeting_invitations": invitations,
         "records_received": records,

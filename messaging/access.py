@@ -76,7 +76,7 @@ def unread_count(request: HttpRequest) -> int:
     count = 0
     if user.is_authenticated and uses_messaging(user):
         # On every page: the query's SQL is compiled once per process (lisa/compiled.py).
-        count = compiled.count("unread", unread_messages, user)
+        count = compiled.count("unread", unread_messages, user=user)
     request._lisa_unread_messages = count
     return count
 
@@ -169,6 +169,12 @@ class _SumOverAll(Func):
     output_field = IntegerField()
 
 
+def _unread_threads(user: User):
+    unread = inbox(user).filter(unread__gt=0)
+    total = Window(_SumOverAll(unread.query.annotations["unread"]))
+    return unread.annotate(total_unread=total)[:HOME_THREADS]
+
+
 def home_summary(request: HttpRequest) -> dict:
     """For the home page: the number of unread messages and up to five conversations with
     unread messages, newest first, in one query: the count (shared with the header) is the
@@ -176,9 +182,7 @@ def home_summary(request: HttpRequest) -> dict:
     user = request.user
     if not uses_messaging(user):
         return {"count": unread_count(request), "threads": []}
-    unread = inbox(user).filter(unread__gt=0)
-    total = Window(_SumOverAll(unread.query.annotations["unread"]))
-    threads = list(unread.annotate(total_unread=total)[:HOME_THREADS])
+    threads = compiled.rows("home_threads", _unread_threads, user=user)
     count = threads[0].total_unread if threads else 0
     request._lisa_unread_messages = count
     return {"count": count, "threads": threads}

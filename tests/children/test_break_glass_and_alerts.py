@@ -205,3 +205,24 @@ def test_opening_many_index_cards_raises_an_unusual_volume_alert(client_for, dan
     assert alert.user == daniel and alert.detail["count"] == 5
     client.get(f"/children/{children[1].pk}/")
     assert Alert.objects.count() == 1
+
+
+def test_the_volume_check_is_skipped_for_a_child_the_person_works_with(
+    client_for, daniel, monkeypatch
+):
+    """Only cards of children the person does not work with count towards the alert, so the
+    check (two queries) is not made when they open one of their own children's cards."""
+    from children import actions
+
+    checked = []
+    real = actions.check_card_volume
+    monkeypatch.setattr(
+        actions, "check_card_volume", lambda **kwargs: checked.append(1) or real(**kwargs)
+    )
+    theirs, other = make_child(forenames="Known"), make_child(forenames="Unknown")
+    involve(daniel, theirs)
+    client = client_for(daniel)
+    assert client.get(f"/children/{theirs.pk}/").status_code == 200
+    assert checked == []
+    assert client.get(f"/children/{other.pk}/").status_code == 200
+    assert checked == [1]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib import auth
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lisa.models import Session, User
 from lisa.sessions import SessionStore, preloaded_user
@@ -25,6 +27,7 @@ def test_a_session_names_the_person_signed_in_on_it(client_for, amara):
     assert not Session.objects.filter(user=amara).exists()
 
 
+@override_settings(LISA_PREPARED_STATEMENTS=False)  # to read the SQL itself
 def test_a_page_reads_the_session_the_person_and_their_agency_in_one_query(client_for, amara):
     client = client_for(amara)
     client.get("/")
@@ -120,3 +123,66 @@ def test_the_worker_deletes_expired_sessions_each_minute(amara, priya):
 
     assert clear_expired_sessions() == 1
     assert list(Session.objects.values_list("user_id", flat=True)) == [priya.pk]
+
+
+def _verified_client(client_for, amara):
+    """Signed in through the real form and the real code step."""
+    from tests.lisa.test_second_factor import code_for
+
+    device = TOTPDevice.objects.create(user=amara, name="LISA", confirmed=True)
+    client = client_for(amara)
+    response = client.post("/sign-in/code/", {"code": code_for(device), "next": "/account/"})
+    assert response.status_code == 302 and response["Location"] == "/account/"
+    return client, device
+
+
+@override_settings(LISA_PREPARED_STATEMENTS=False)  # to read the SQL itself
+def test_a_verified_page_reads_the_authenticator_with_the_session(client_for, amara):
+    client, device = _verified_client(client_for, amara)
+    assert _session_of(client).otp_device_id == device.pk
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/account/")
+    assert response.status_code == 200  # verified: not sent to the code step
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert '"otp_totp_totpdevice"."key"' in statements[0]
+    assert not [sql for sql in statements[1:] if 'FROM "otp_totp_totpdevice"' in sql]
+
+
+def test_an_authenticator_no_longer_the_persons_or_unconfirmed_does_not_verify(
+    client_for, amara, priya
+):
+    """django-otp's checks still apply to the authenticator read with the session."""
+    client, device = _verified_client(client_for, amara)
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/code/")
+
+    client, device = _verified_client(client_for, amara)
+    TOTPDevice.objects.filter(pk=device.pk).update(user=priya)
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/code/")
+
+
+def test_a_removed_authenticator_leaves_the_session_and_the_code_step_returns(client_for, amara):
+    client, device = _verified_client(client_for, amara)
+    device.delete()
+    assert _session_of(client).otp_device_id is None
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/")
+
+
+def test_a_session_names_no_authenticator_for_text_that_is_not_one(amara):
+    for value in (
+        "",
+        "otp_totp.totpdevice/",
+        "otp_totp.totpdevice/1x",
+        "otp_static.staticdevice/3",
+    ):
+        store = SessionStore()
+        store["_auth_user_id"] = str(amara.pk)
+        store["otp_device_id"] = value
+        store.save()
+        assert Session.objects.get(session_key=store.session_key).otp_device_id is None
