@@ -54,7 +54,9 @@ def record_many(
     Like :func:`record`, this only ever adds new events: ids are given by the INSERT, and the
     sealer chains them later in id order (audit/chain.py)."""
     events = [_event(request, action, **item) for item in each]
-    if events:
+    if len(events) == 1:
+        events[0].save()  # one INSERT, without the BEGIN and COMMIT a bulk insert adds
+    elif events:
         AuditEvent.objects.bulk_create(events)
     return events
 

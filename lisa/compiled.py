@@ -16,7 +16,9 @@ no rule is written again in SQL.
   and whether it has an agency as it likes (they are part of the shape); nothing else of it.
 
 ``build`` must not ask the database (a query asked while building would have its answer baked
-in), nor close over values (they would be kept with the query): one that does is not kept.
+in), and must be a plain function, closing over no values and with no defaults (they would be
+kept with the query): one that is not, or does, is not kept. Stand-ins are drawn at random far
+below any key, so a number a build reckons from one is not taken for another.
 Every int, str and list given must appear among the built query's values as it was given, and
 nowhere in another form (a key compared with text, put in JSON), or the query is not kept
 either. A build that fails with the stand-ins is not kept. A query whose rows come with others
@@ -32,9 +34,12 @@ date the same number of days from today likewise. Any other time (the start of a
 calendar year back, the date in UTC, a clock read some other way) makes the query unfit.
 
 Running: the first time on each connection to PostgreSQL, a kept query is sent whole; then it
-is prepared (``PREPARE``) and afterwards executed by name, so PostgreSQL, which spends more time
-planning these queries than running them, plans each once per connection
-(``LISA_PREPARED_STATEMENTS``).
+is prepared (``PREPARE``, each value declared with the type it has when written in the query)
+and afterwards executed by name, so PostgreSQL, which spends more time planning these queries
+than running them, plans each once per connection (``LISA_PREPARED_STATEMENTS``). A statement
+whose columns would not be of the types the whole query gave is dropped. A statement gone
+stale (a migration changed its table) is forgotten and the query sent whole again. A number
+too large for a key is asked as built, so Django answers it as it always does.
 """
 
 from __future__ import annotations
@@ -42,18 +47,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import numbers
 import re
+import secrets
 import threading
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from weakref import WeakKeyDictionary
 
 import psycopg
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.dispatch import receiver
@@ -69,8 +78,12 @@ _MOMENTS = (
     # 00:30 summer time the next day in London, a year after a 29 February.
     dt.datetime(2996, 7, 1, 23, 30, 0, 500000, tzinfo=dt.UTC),
 )
-# Numbers no row can have (keys are positive), standing for the values given.
-_STAND_IN_BASE = -1_000_000_000
+# Numbers no row can have (keys are positive), standing for the values given; a constant of
+# the query at or below _NEAR_STAND_INS is taken for a stand-in changed by the build.
+_STAND_IN_BASE = -(10**12)
+_STAND_IN_SPREAD = 10**12
+_NEAR_STAND_INS = -(10**11)
+_LONG_NUMBER = re.compile(r"\d{11,}")
 
 
 class _Unfit(Exception):
@@ -128,39 +141,49 @@ def _shape(values: dict) -> tuple:
     return tuple(shape)
 
 
+def _numbers():
+    """Distinct stand-in numbers, far below any key and drawn at random, so that no number a
+    build reckons from one (a sum, a difference) is another."""
+    drawn: set[int] = set()
+    while True:
+        number = _STAND_IN_BASE - secrets.randbelow(_STAND_IN_SPREAD)
+        if number not in drawn:
+            drawn.add(number)
+            yield number
+
+
 def _stand_ins(values: dict) -> tuple[dict, dict]:
     """Values for the build, and what each stand-in stands for: ``{stand-in: slot}``."""
     given, stands_for = {}, {}
-    number = _STAND_IN_BASE
+    numbers = _numbers()
     for name, value in sorted(values.items()):
         if value is None or isinstance(value, bool):
             given[name] = value
         elif isinstance(value, User):
-            number -= 2
+            pk, agency_id = next(numbers), next(numbers)
             # Only these three are loaded: reading anything else of the person would ask the
-            # database, which makes the build unfit.
+            # database, which makes the build unfit. The roles in the order of the shape.
             stand_in = User.from_db(
                 None,
                 ["id", "agency_id", "roles"],
-                [number + 1, None if value.agency_id is None else number, list(value.roles)],
+                [pk, None if value.agency_id is None else agency_id, sorted(value.roles)],
             )
-            stands_for[number + 1] = ("user", name, "pk")
+            stands_for[pk] = ("user", name, "pk")
             if value.agency_id is not None:
-                stands_for[number] = ("user", name, "agency_id")
+                stands_for[agency_id] = ("user", name, "agency_id")
             given[name] = stand_in
         elif isinstance(value, int):
-            number -= 1
+            number = next(numbers)
             stands_for[number] = ("arg", name, None)
             given[name] = number
         elif isinstance(value, str):
-            number -= 1
-            stand_in = f"lisa-stand-in-{-number}"
+            stand_in = f"lisa-stand-in-{-next(numbers)}"
             stands_for[stand_in] = ("arg", name, None)
             given[name] = stand_in
         else:
             items = []
             for index in range(len(value)):
-                number -= 1
+                number = next(numbers)
                 stands_for[number] = ("arg", name, index)
                 items.append(number)
             given[name] = items
@@ -170,7 +193,10 @@ def _stand_ins(values: dict) -> tuple[dict, dict]:
 def _built(build: Callable[..., QuerySet], given: dict, moment: dt.datetime, *, counting: bool):
     """``build(**given)`` at ``moment``, compiled: (SQL or None, values, compiler, queryset)."""
 
+    asked = []
+
     def refuse(*args):
+        asked.append(True)  # noted as well, in case the build swallows the exception
         raise _Unfit("the build asked the database")
 
     with ExitStack() as stack:
@@ -178,6 +204,8 @@ def _built(build: Callable[..., QuerySet], given: dict, moment: dt.datetime, *, 
         for database in connections.all():
             stack.enter_context(database.execute_wrapper(refuse))
         queryset = build(**given)
+        if asked:
+            raise _Unfit("the build asked the database")
         if counting:
             # Counted as it is; rows of a model by their key alone.
             queryset = queryset.order_by()
@@ -187,7 +215,9 @@ def _built(build: Callable[..., QuerySet], given: dict, moment: dt.datetime, *, 
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return None, (), compiler, queryset
+            sql, params = None, ()
+        if asked:
+            raise _Unfit("the build asked the database")
     return sql, tuple(params), compiler, queryset
 
 
@@ -219,20 +249,20 @@ def _slot(seen: list, stands_for: dict) -> tuple:
     return ("value", first)
 
 
-def _mentions(value, stands_for: dict) -> bool:
-    """Whether ``value`` holds a stand-in in some form Django made of it (as text, in JSON)."""
+def _mentions(value) -> bool:
+    """Whether ``value``, a constant of the built query, may hold a stand-in in some form the
+    build or Django made of it: a number near the stand-ins (a sum, a float), text naming one
+    in any case or holding a number as long as theirs, the same inside JSON or a list."""
     if isinstance(value, Json | Jsonb):
-        return _mentions(value.obj, stands_for)
-    if isinstance(value, list | tuple | set):
-        return any(_mentions(item, stands_for) for item in value)
+        return _mentions(value.obj)
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_mentions(item) for item in value)
     if isinstance(value, dict):
-        return any(_mentions(k, stands_for) or _mentions(v, stands_for) for k, v in value.items())
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value in stands_for
+        return any(_mentions(key) or _mentions(item) for key, item in value.items())
+    if isinstance(value, numbers.Number) and not isinstance(value, bool | complex):
+        return value <= _NEAR_STAND_INS
     if isinstance(value, str):
-        return "lisa-stand-in-" in value or any(
-            str(-key) in value for key in stands_for if isinstance(key, int)
-        )
+        return "lisa-stand-in" in value.lower() or bool(_LONG_NUMBER.search(value))
     return False
 
 
@@ -247,7 +277,7 @@ def _compile(name: str, build, values: dict, *, counting: bool) -> _Compiled:
     slots = tuple(
         _slot([other[1][index] for other in built], stands_for) for index in range(len(params))
     )
-    if any(slot[0] == "value" and _mentions(slot[1], stands_for) for slot in slots):
+    if any(slot[0] == "value" and _mentions(slot[1]) for slot in slots):
         raise _Unfit("a value given was changed by the query, not used as it is")
     given_args = {slot for slot in stands_for.values() if slot[0] == "arg"}
     if not given_args <= set(slots):
@@ -263,11 +293,13 @@ def _compile(name: str, build, values: dict, *, counting: bool) -> _Compiled:
 
 
 def _kept(name: str, build, values: dict, *, counting: bool) -> _Compiled | None:
-    key = (name, build.__module__, build.__qualname__, counting, _shape(values))
+    code = getattr(build, "__code__", None)
+    key = (name, code, counting, _shape(values))
     if key in _compiled:
         return _compiled[key]
-    if build.__closure__:
-        # Values it closes over would be kept with the query without being part of its key.
+    if code is None or build.__closure__ or build.__defaults__ or build.__kwdefaults__:
+        # Only a plain function: values it closes over or holds as defaults would be kept with
+        # the query without being part of its key.
         with _lock:
             _compiled[key] = None
         return None
@@ -319,25 +351,77 @@ def _numbered(sql: str) -> str:
     return _PLACEHOLDER.sub(lambda m: "%" if m.group(1) == "%" else f"${next(numbers)}", sql)
 
 
-def _prepare(raw, sql: str, types: list) -> str | None:
-    """Prepare ``sql`` on the connection ``raw`` and give its name, or None if it cannot be
-    prepared to give rows of ``types`` (the column types it gave when sent whole).
+class _Prepared:
+    """What is prepared on one connection: each query's statement name (None: sent whole), and
+    a generation, new names being used after a statement went stale."""
 
+    def __init__(self) -> None:
+        self.names: dict[str, str | None] = {}
+        self.generation = 0
+
+
+_NUMERIC_WRAPPERS = {"Int2": "int2", "Int4": "int4", "Int8": "int8", "Float4": "float4"}
+
+
+def _declared(value) -> str | None:
+    """The type a value is written with when the query is sent whole (a number as a number,
+    text as a literal of no type yet), to declare it in the PREPARE; None for a value of
+    another kind, and the query is then not prepared."""
+    wrapper = _NUMERIC_WRAPPERS.get(type(value).__name__)
+    if wrapper and type(value).__module__.startswith("psycopg"):
+        return wrapper
+    if value is None or isinstance(value, str):
+        return "unknown"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "int8"
+    if isinstance(value, float):
+        return "float8"
+    if isinstance(value, Decimal):
+        return "numeric"
+    if isinstance(value, dt.datetime):
+        return "timestamptz" if value.tzinfo is not None else "timestamp"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    if isinstance(value, dt.timedelta):
+        return "interval"
+    if isinstance(value, uuid.UUID):
+        return "uuid"
+    if isinstance(value, Jsonb):
+        return "jsonb"
+    if isinstance(value, Json):
+        return "json"
+    return None
+
+
+def _prepare(raw, sql: str, params: list, types: list, generation: int) -> str | None:
+    """Prepare ``sql`` on the connection ``raw`` and give its name, or None if it cannot be
+    prepared to give the same rows as when sent whole.
+
+    Each value is declared with the type it has when written in the query (``$1`` alone would
+    be text where ``10`` is a number, and sort or compare otherwise). The columns must then be
+    of ``types``, the types the query gave when sent whole, or the statement is dropped.
     Prepared statements belong to the connection and outlive transactions, rolled back or not.
     The PREPARE goes straight to the connection (it is not one of the page's queries); inside a
-    transaction, within a savepoint, so a query PostgreSQL cannot prepare (a value whose type it
-    cannot tell) leaves the transaction as it was. A value PostgreSQL types differently when it
-    prepares than when it is written in the query (``SELECT $1`` is text, ``SELECT true`` is a
-    boolean) would change the rows, so a statement whose columns are not of the same types is
-    dropped and the query sent whole from then on."""
-    name = "lisa_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
+    transaction, within a savepoint, so a query PostgreSQL cannot prepare leaves the
+    transaction as it was."""
+    declared = [_declared(value) for value in params]
+    if None in declared:
+        return None
+    name = f"lisa_{hashlib.sha256(sql.encode()).hexdigest()[:24]}_{generation}"
+    typed = f"({', '.join(declared)})" if declared else ""
     with raw.cursor() as cursor:
         in_transaction = not raw.autocommit
         if in_transaction:
             cursor.execute("SAVEPOINT lisa_prepare")
+        ours = True
         try:
-            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+            cursor.execute(f"PREPARE {name}{typed} AS {_numbered(sql)}")
         except psycopg.errors.DuplicatePreparedStatement:
+            ours = False  # prepared before this process forgot it: checked, never removed
             if in_transaction:
                 cursor.execute("ROLLBACK TO SAVEPOINT lisa_prepare")
         except psycopg.Error:
@@ -349,46 +433,77 @@ def _prepare(raw, sql: str, types: list) -> str | None:
             cursor.execute("RELEASE SAVEPOINT lisa_prepare")
         described = raw.pgconn.describe_prepared(name.encode())
         if [described.ftype(column) for column in range(described.nfields)] != types:
-            cursor.execute(f"DEALLOCATE {name}")
+            if ours:
+                cursor.execute(f"DEALLOCATE {name}")
             return None
     return name
 
 
 _NOT_YET = object()
+# A prepared statement PostgreSQL can no longer run: removed, or its table changed under it.
+_STALE = (psycopg.errors.InvalidSqlStatementName, psycopg.errors.FeatureNotSupported)
 
 
 def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
     """Run the kept query with this call's values: the database, and the rows.
 
     The first time on each connection the query is sent whole, then prepared (when the setting
-    allows); after that it is executed by name, so PostgreSQL does not plan it again."""
+    allows); after that it is executed by name, so PostgreSQL does not plan it again. A
+    statement gone stale (a migration changed its table; something deallocated it) is
+    forgotten with every other on the connection, and the query sent whole: at once outside a
+    transaction, from the next request inside one (the failed statement ended it)."""
     alias = router.db_for_read(kept.model)
     database = connections[alias]
     params = _params(kept, values)
     with database.cursor() as cursor:
-        name = None
+        name, prepared = None, None
         if settings.LISA_PREPARED_STATEMENTS:
-            known = _statements.setdefault(database.connection, {})
-            name = known.get(kept.sql, _NOT_YET)
+            prepared = _statements.setdefault(database.connection, _Prepared())
+            name = prepared.names.get(kept.sql, _NOT_YET)
         if name is None or name is _NOT_YET:
             cursor.execute(kept.sql, params)
             rows = cursor.fetchall()
             if name is _NOT_YET:
                 types = [column.type_code for column in cursor.description]
                 with database.wrap_database_errors:
-                    known[kept.sql] = _prepare(database.connection, kept.sql, types)
+                    prepared.names[kept.sql] = _prepare(
+                        database.connection, kept.sql, params, types, prepared.generation
+                    )
             return alias, rows
         # The statement's name is ours (a digest), and the values go as parameters.
         arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-        cursor.execute(f"EXECUTE {name}{arguments}", params)
+        try:
+            cursor.execute(f"EXECUTE {name}{arguments}", params)
+        except DatabaseError as error:
+            if not isinstance(error.__cause__, _STALE):
+                raise
+            prepared.names.clear()
+            prepared.generation += 1
+            if database.in_atomic_block:
+                raise
+            cursor.execute(kept.sql, params)
         return alias, cursor.fetchall()
+
+
+_BIGINT = range(-(2**63), 2**63)
+
+
+def _storable(values: dict) -> bool:
+    """Whether every number given fits a database key; one that does not (an address with a
+    huge id) is asked as built, so that Django answers it as it always does (nothing found)."""
+    return all(
+        value in _BIGINT
+        for given in values.values()
+        for value in (given if isinstance(given, list | tuple) else [given])
+        if isinstance(value, int) and not isinstance(value, bool)
+    )
 
 
 def count(name: str, build: Callable[..., QuerySet], **values) -> int:
     """The number of rows of ``build(**values)`` (see the module's description)."""
     if not name.isidentifier():
         raise ValueError(f"{name!r} is not a name SQL can take")
-    kept = _kept(name, build, values, counting=True)
+    kept = _kept(name, build, values, counting=True) if _storable(values) else None
     if kept is None:
         return build(**values).count()  # asked afresh, as built
     if kept.sql is None:
@@ -400,7 +515,7 @@ def rows(name: str, build: Callable[..., QuerySet], **values) -> list:
     """The rows of ``build(**values)`` as ``list(build(**values))`` would give them: model
     objects with what it selects with them and its annotations, or tuples for ``values_list``
     (see the module's description)."""
-    kept = _kept(name, build, values, counting=False)
+    kept = _kept(name, build, values, counting=False) if _storable(values) else None
     if kept is None:
         return list(build(**values))  # asked afresh, as built
     if kept.sql is None:

@@ -23,6 +23,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import LazyObject, empty
 
 from lisa import health
 from lisa.access import ACCESS_ATTR
@@ -236,6 +237,12 @@ class UnstorableCharactersMiddleware:
         return None
 
 
+def _unwrapped(user):
+    while isinstance(user, LazyObject) and user._wrapped is not empty:
+        user = user._wrapped
+    return user
+
+
 class SessionPolicyMiddleware:
     """Sign people out after 30 minutes idle or 12 hours in all (both configurable)."""
 
@@ -269,6 +276,9 @@ class SessionPolicyMiddleware:
             if now - last_seen > 60 or "lisa_last_seen" not in session:
                 session["lisa_last_seen"] = now
                 session.setdefault("lisa_signed_in_at", now)
+            # The person is known and checked now: the page reads them directly, not through
+            # the lazy wrappers of the sign-in and second-factor middleware.
+            request.user = _unwrapped(user)
         return self.get_response(request)
 
     @staticmethod

@@ -194,3 +194,24 @@ def test_the_trail_is_searched_by_lisa_reference(client_for, personas):
     page = client.get(f"/audit/?child={child.lisa_ref.lower()}").content.decode()
     assert "1 event," in page
     assert "amara.okafor" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_written_together_are_one_insert_and_one_alone_needs_no_transaction(amara):
+    """Outside a transaction (a reading page), one event is one INSERT on its own; several are
+    one INSERT too, within a transaction of its own."""
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.services import record_many
+
+    with CaptureQueriesContext(connection) as alone:
+        (event,) = record_many(None, Action.VIEW, [{"detail": {"view": "one"}, "user": amara}])
+    assert [query["sql"].split()[0] for query in alone.captured_queries] == ["INSERT"]
+    assert event.pk is not None
+    with CaptureQueriesContext(connection) as together:
+        events = record_many(
+            None, Action.VIEW, [{"detail": {"view": n}, "user": amara} for n in ("a", "b", "c")]
+        )
+    inserts = [query for query in together.captured_queries if query["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and all(event.pk for event in events)
+    assert AuditEvent.objects.filter(user=amara, action=Action.VIEW).count() == 4

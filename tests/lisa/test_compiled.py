@@ -14,7 +14,7 @@ from unittest import mock
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Q, Value
+from django.db.models import Case, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -356,7 +356,7 @@ def test_a_query_postgresql_cannot_prepare_is_sent_whole_and_the_transaction_goe
             rows = compiled.rows("loose", with_a_loose_value, user_id=amara.pk)
         assert [row.blank for row in rows] == [False]
         assert queries.captured_queries[0]["sql"].startswith("SELECT")
-    assert None in compiled._statements[connection.connection].values()  # could not prepare
+    assert None in compiled._statements[connection.connection].names.values()  # could not prepare
     assert AuditEvent.objects.filter(user=amara).count() == 1  # the transaction still works
 
 
@@ -381,14 +381,37 @@ def _officers_and_others(user_id: int):
     return User.objects.filter(pk=user_id).annotate(officer=Value(True), label=Value("seen"))
 
 
-def test_a_value_postgresql_would_type_otherwise_when_prepared_comes_back_as_it_is(personas):
-    """``SELECT $1`` is text when prepared; ``SELECT true`` a boolean: such a statement is
-    dropped and the query sent whole, so the rows are the same."""
+def test_values_are_declared_with_their_types_so_prepared_rows_are_the_same(personas):
+    """``SELECT $1`` alone would be text where ``SELECT true`` is a boolean, and ``$1`` in an
+    ORDER BY text where ``10`` is a number: each value is declared in the PREPARE with the type
+    it has when written in the query, so every run gives the same rows."""
     amara = personas["amara"]
+    AuditEvent.objects.create(user=amara, action=Action.SEARCH)
+    AuditEvent.objects.create(user=amara, action=Action.VIEW)
     for _ in range(3):
         (row,) = compiled.rows("officers", _officers_and_others, user_id=amara.pk)
         assert row.officer is True and row.label == "seen"
-    assert None in compiled._statements[connection.connection].values()
+        ordered = compiled.rows("ranked", _ranked, user_id=amara.pk)
+        assert [event.action for event in ordered] == ["search", "view"]
+    names = compiled._statements[connection.connection].names
+    for query in ("officers", "ranked"):
+        (kept,) = _kept(query).values()
+        assert names[kept.sql] is not None  # prepared, and executed by name after the first run
+
+
+def _ranked(user_id: int):
+    rank = Case(When(action=Action.VIEW, then=Value(10)), default=Value(9))
+    return AuditEvent.objects.filter(user_id=user_id).order_by(rank)
+
+
+def test_a_statement_whose_columns_would_differ_is_dropped(personas):
+    amara = personas["amara"]
+    sql, params = _mine(amara.pk).annotate(only_here=Value(1)).query.sql_with_params()
+    before = _prepared_here()
+    with connection.cursor():
+        name = compiled._prepare(connection.connection, sql, list(params), [25], 0)
+    assert name is None
+    assert _prepared_here() == before
 
 
 def _about_or_by(user_id: int):
@@ -479,6 +502,49 @@ def test_every_query_the_busiest_pages_make_is_kept_for_each_role(personas, chil
     client = client_for(personas[who])
     for path in ("/", "/children/", f"/children/{child.pk}/", f"/children/{child.pk}/record/"):
         assert client.get(path).status_code == 200, path
-    kept = {key[0]: value for key, value in compiled._compiled.items()}
-    assert {"session", "child", "involvements", "unread"} <= set(kept)
-    assert [name for name, value in kept.items() if value is None] == []
+    assert {"session", "child", "involvements", "unread"} <= {key[0] for key in compiled._compiled}
+    assert [key[0] for key, value in compiled._compiled.items() if value is None] == []
+    assert compiled._tries == {}  # nothing found unfit, even once
+
+
+def _by_key_or_its_capitals(key: str):
+    return AuditEvent.objects.filter(Q(object_id=key) | Q(object_type=key.upper()))
+
+
+def _of_two_people(first: int, second: int):
+    return AuditEvent.objects.filter(Q(user_id=first) | Q(user_id=first - 1000000))
+
+
+def test_a_stand_in_changed_by_the_build_in_any_way_is_never_kept(personas):
+    """Text in capitals, a number reckoned from another: neither is the value given."""
+    amara = personas["amara"]
+    AuditEvent.objects.create(user=amara, action=Action.VIEW, object_id="abc")
+    for _ in range(compiled.TRIES + 1):
+        assert compiled.count("capitals", _by_key_or_its_capitals, key="abc") == 1
+        assert compiled.count("sums", _of_two_people, first=amara.pk, second=5) == 1
+    assert list(_kept("capitals").values()) == [None]
+    assert list(_kept("sums").values()) == [None]
+
+
+def test_a_key_too_large_for_the_database_is_not_found_as_django_would_not(client_for, personas):
+    client = client_for(personas["amara"])
+    for _ in range(3):
+        assert client.get("/children/99999999999999999999/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_gone_stale_is_forgotten_and_the_query_sent_whole(amara):
+    """Something removed the connection's prepared statements (a migration may change their
+    tables): outside a transaction the query is sent whole at once, and prepared again."""
+    AuditEvent.objects.create(user=amara, action=Action.VIEW)
+    for _ in range(2):
+        assert len(compiled.rows("mine", _mine, user_id=amara.pk)) == 1
+    prepared = compiled._statements[connection.connection]
+    generation = prepared.generation
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert len(compiled.rows("mine", _mine, user_id=amara.pk)) == 1
+    assert prepared.generation == generation + 1
+    for _ in range(2):
+        assert len(compiled.rows("mine", _mine, user_id=amara.pk)) == 1
+    assert any(name.startswith("lisa_") for name in _prepared_here())

@@ -186,3 +186,10 @@ def test_a_session_names_no_authenticator_for_text_that_is_not_one(amara):
         store["otp_device_id"] = value
         store.save()
         assert Session.objects.get(session_key=store.session_key).otp_device_id is None
+
+
+def test_a_page_reads_the_signed_in_person_directly_not_through_lazy_wrappers(client_for, amara):
+    response = client_for(amara).get("/account/")
+    assert response.status_code == 200
+    assert type(response.wsgi_request.user) is User
+    assert response.wsgi_request.user.pk == amara.pk
