@@ -226,8 +226,11 @@ def _plain(value):
     return value.obj if isinstance(value, Json | Jsonb) else value
 
 
-def _slot(seen: list, stands_for: dict) -> tuple:
-    """What a value of the SQL is, from its value in the builds at each of :data:`_MOMENTS`."""
+def _slot(seen: list, tables: list) -> tuple:
+    """What a value of the SQL is, from its value in the builds at each of :data:`_MOMENTS`,
+    each build with stand-ins of its own (``tables``: what each build's stand-ins stand for).
+    A value given is the same stand-in's in every build; a number or text reckoned from one
+    differs from build to build, and so is refused like any value that changes."""
     first = seen[0]
     if all(isinstance(value, dt.datetime) for value in seen):
         distance = first - _MOMENTS[0]
@@ -242,10 +245,14 @@ def _slot(seen: list, stands_for: dict) -> tuple:
         ):
             raise _Unfit("a date that is not a fixed number of days from today")
         return ("today", days)
+    stands = [
+        table.get(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
+        for value, table in zip(seen, tables, strict=True)
+    ]
+    if stands[0] is not None and all(stand == stands[0] for stand in stands):
+        return stands[0]
     if any(type(value) is not type(first) or _plain(value) != _plain(first) for value in seen):
-        raise _Unfit("a value that changes with the time")
-    if isinstance(first, int | str) and not isinstance(first, bool) and first in stands_for:
-        return stands_for[first]
+        raise _Unfit("a value that changes with the time or with the values given")
     return ("value", first)
 
 
@@ -267,19 +274,24 @@ def _mentions(value) -> bool:
 
 
 def _compile(name: str, build, values: dict, *, counting: bool) -> _Compiled:
-    given, stands_for = _stand_ins(values)
-    built = [_built(build, given, moment, counting=counting) for moment in _MOMENTS]
+    # Stand-ins of its own for each build, so that a value reckoned from one differs.
+    stand_ins = [_stand_ins(values) for _ in _MOMENTS]
+    tables = [stands_for for _, stands_for in stand_ins]
+    built = [
+        _built(build, given, moment, counting=counting)
+        for (given, _), moment in zip(stand_ins, _MOMENTS, strict=True)
+    ]
     sql, params, compiler, queryset = built[0]
     if any(other[0] != sql or len(other[1]) != len(params) for other in built[1:]):
         raise _Unfit("the query's shape changes with the time")
     if queryset._prefetch_related_lookups or queryset._known_related_objects:
         raise _Unfit("rows fetched with others are not kept")
     slots = tuple(
-        _slot([other[1][index] for other in built], stands_for) for index in range(len(params))
+        _slot([other[1][index] for other in built], tables) for index in range(len(params))
     )
     if any(slot[0] == "value" and _mentions(slot[1]) for slot in slots):
         raise _Unfit("a value given was changed by the query, not used as it is")
-    given_args = {slot for slot in stands_for.values() if slot[0] == "arg"}
+    given_args = {slot for slot in tables[0].values() if slot[0] == "arg"}
     if not given_args <= set(slots):
         raise _Unfit("a value given was not used as a value of the query")
     if sql is not None and counting:
@@ -360,26 +372,24 @@ class _Prepared:
         self.generation = 0
 
 
-_NUMERIC_WRAPPERS = {"Int2": "int2", "Int4": "int4", "Int8": "int8", "Float4": "float4"}
+# psycopg's own number types written with a cast to their type.
+_NUMERIC_WRAPPERS = {"Int4": "int4", "Int8": "int8"}
 
 
 def _declared(value) -> str | None:
     """The type a value is written with when the query is sent whole (a number as a number,
     text as a literal of no type yet), to declare it in the PREPARE; None for a value of
     another kind, and the query is then not prepared."""
-    wrapper = _NUMERIC_WRAPPERS.get(type(value).__name__)
-    if wrapper and type(value).__module__.startswith("psycopg"):
-        return wrapper
+    if type(value).__module__.startswith("psycopg") and not isinstance(value, Json | Jsonb):
+        return _NUMERIC_WRAPPERS.get(type(value).__name__)
+    if isinstance(value, float | Decimal):
+        return None  # written as numbers PostgreSQL reads otherwise: not prepared
     if value is None or isinstance(value, str):
         return "unknown"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
         return "int8"
-    if isinstance(value, float):
-        return "float8"
-    if isinstance(value, Decimal):
-        return "numeric"
     if isinstance(value, dt.datetime):
         return "timestamptz" if value.tzinfo is not None else "timestamp"
     if isinstance(value, dt.date):
@@ -397,7 +407,7 @@ def _declared(value) -> str | None:
     return None
 
 
-def _prepare(raw, sql: str, params: list, types: list, generation: int) -> str | None:
+def _prepare(raw, sql: str, declared: tuple, types: list, generation: int) -> str | None:
     """Prepare ``sql`` on the connection ``raw`` and give its name, or None if it cannot be
     prepared to give the same rows as when sent whole.
 
@@ -408,10 +418,10 @@ def _prepare(raw, sql: str, params: list, types: list, generation: int) -> str |
     The PREPARE goes straight to the connection (it is not one of the page's queries); inside a
     transaction, within a savepoint, so a query PostgreSQL cannot prepare leaves the
     transaction as it was."""
-    declared = [_declared(value) for value in params]
     if None in declared:
         return None
-    name = f"lisa_{hashlib.sha256(sql.encode()).hexdigest()[:24]}_{generation}"
+    digest = hashlib.sha256(repr((sql, declared)).encode()).hexdigest()[:24]
+    name = f"lisa_{digest}_{generation}"
     typed = f"({', '.join(declared)})" if declared else ""
     with raw.cursor() as cursor:
         in_transaction = not raw.autocommit
@@ -459,19 +469,22 @@ def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
         name, prepared = None, None
         if settings.LISA_PREPARED_STATEMENTS:
             prepared = _statements.setdefault(database.connection, _Prepared())
-            name = prepared.names.get(kept.sql, _NOT_YET)
+            # The same SQL with values of other types is another statement.
+            key = (kept.sql, tuple(_declared(value) for value in params))
+            name = prepared.names.get(key, _NOT_YET)
         if name is None or name is _NOT_YET:
             cursor.execute(kept.sql, params)
             rows = cursor.fetchall()
             if name is _NOT_YET:
                 types = [column.type_code for column in cursor.description]
                 with database.wrap_database_errors:
-                    prepared.names[kept.sql] = _prepare(
-                        database.connection, kept.sql, params, types, prepared.generation
+                    prepared.names[key] = _prepare(
+                        database.connection, kept.sql, key[1], types, prepared.generation
                     )
             return alias, rows
         # The statement's name is ours (a digest), and the values go as parameters.
         arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+        errors_before = database.errors_occurred
         try:
             cursor.execute(f"EXECUTE {name}{arguments}", params)
         except DatabaseError as error:
@@ -479,9 +492,13 @@ def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
                 raise
             prepared.names.clear()
             prepared.generation += 1
-            if database.in_atomic_block:
+            if not database.get_autocommit():
                 raise
+            # Outside a transaction nothing was lost: free the old statements, ask again, and
+            # leave the connection marked as it was (the replica's router reads that mark).
+            cursor.execute("DEALLOCATE ALL")
             cursor.execute(kept.sql, params)
+            database.errors_occurred = errors_before
         return alias, cursor.fetchall()
 
 
