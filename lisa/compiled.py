@@ -97,6 +97,7 @@ class _Compiled:
     model: type[Model]
     compiler: object | None  # for rows: the compiler that knows the columns
     tuples: bool = False  # rows as tuples (``values_list``), not model objects
+    declared: tuple = ()  # each value's type, as a PREPARE declares it (see _declared)
 
 
 _compiled: dict[tuple, _Compiled | None] = {}
@@ -301,7 +302,9 @@ def _compile(name: str, build, values: dict, *, counting: bool) -> _Compiled:
     tuples = queryset._iterable_class is ValuesListIterable
     if not counting and not tuples and queryset._iterable_class is not ModelIterable:
         raise _Unfit("rows of this kind are not kept")
-    return _Compiled(sql, slots, queryset.model, None if counting else compiler, tuples)
+    # Each value's type is the same at every run (a key, a time now, a constant of the query).
+    declared = tuple(_declared(value) for value in params)
+    return _Compiled(sql, slots, queryset.model, None if counting else compiler, tuples, declared)
 
 
 def _kept(name: str, build, values: dict, *, counting: bool) -> _Compiled | None:
@@ -470,7 +473,7 @@ def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
         if settings.LISA_PREPARED_STATEMENTS:
             prepared = _statements.setdefault(database.connection, _Prepared())
             # The same SQL with values of other types is another statement.
-            key = (kept.sql, tuple(_declared(value) for value in params))
+            key = (kept.sql, kept.declared)
             name = prepared.names.get(key, _NOT_YET)
         if name is None or name is _NOT_YET:
             cursor.execute(kept.sql, params)
