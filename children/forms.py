@@ -27,7 +27,8 @@ __all__ = ["ReasonForm"]
 
 class SearchForm(forms.Form):
     """One box for a name, reference, NHS number, UPN or postcode; date of birth and postcode
-    narrow a name search."""
+    narrow a name search. It is written out in templates/children/search_form.html, on the
+    busiest pages."""
 
     q = forms.CharField(
         label="Name, LISA reference, NHS number, UPN or postcode",
@@ -44,16 +45,6 @@ class SearchForm(forms.Form):
     postcode = forms.CharField(
         label="Postcode", max_length=10, required=False, help_text="Optional"
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(spellcheck="false", autocomplete="off")
-        self.helper = helper(
-            Field.text("q", field_width=30),
-            Field("date_of_birth", legend_size=Size.SMALL),
-            Field.text("postcode", field_width=10),
-            submit="Search",
-        )
 
     def clean_postcode(self):
         value = self.cleaned_data["postcode"].strip()

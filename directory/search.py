@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Window
 from rapidfuzz import fuzz, process
 
 from directory.areas import Postcode
@@ -215,19 +215,15 @@ class _Total:
 
 
 def results_page(services: QuerySet[Service], criteria: Criteria, number, size: int) -> Page:
-    """One page of the services matching ``criteria``, with their organisations and categories.
+    """One page of the services matching ``criteria``, with their organisations and the names
+    of their categories (``category_list``).
 
     A text search must rank every match before it can show the best twenty, so its total comes
     back with the page's rows (a window count) rather than from a second scan. Without text,
     the page is read in name order from an index and counted separately, which PostgreSQL
     plans better than a window over the whole table.
     """
-    found = (
-        apply(services, criteria)
-        .select_related("organisation")
-        .only(*LIST_FIELDS)
-        .prefetch_related(Prefetch("categories", queryset=Category.objects.only("id", "name")))
-    )
+    found = apply(services, criteria).select_related("organisation").only(*LIST_FIELDS)
     try:
         number = max(1, int(number))
     except (TypeError, ValueError):
@@ -244,4 +240,21 @@ def results_page(services: QuerySet[Service], criteria: Criteria, number, size: 
         number, rows = last, None
     if rows is None:
         rows = list(found[(number - 1) * size : number * size])
+    _add_category_names(rows)
     return Page(rows, number, Paginator(_Total(total), size))
+
+
+def _add_category_names(services: list[Service]) -> None:
+    """Each service's ``category_list``: the names of its categories in name order, for the
+    page's services in one query (names only: no category objects are made)."""
+    names: dict[int, list[str]] = {service.pk: [] for service in services}
+    if names:
+        pairs = (
+            Service.categories.through.objects.filter(service_id__in=list(names))
+            .order_by("category__name")
+            .values_list("service_id", "category__name")
+        )
+        for service_id, name in pairs:
+            names[service_id].append(name)
+    for service in services:
+        service.category_list = names[service.pk]

@@ -34,9 +34,11 @@ date the same number of days from today likewise. Any other time (the start of a
 calendar year back, the date in UTC, a clock read some other way) makes the query unfit.
 
 Running: the first time on each connection to PostgreSQL, a kept query is sent whole; then it
-is prepared (``PREPARE``, each value declared with the type it has when written in the query)
-and afterwards executed by name, so PostgreSQL, which spends more time planning these queries
-than running them, plans each once per connection (``LISA_PREPARED_STATEMENTS``). A statement
+is prepared (``PREPARE``, the query's constants written into it as the query sent whole has
+them, each other value declared with the type it has when written in the query) and afterwards
+executed by name, so PostgreSQL, which spends more time planning these queries than running
+them, plans each once per connection (``LISA_PREPARED_STATEMENTS``): with its constants in the
+statement, the plan made once can use an index made for one of them. A statement
 whose columns would not be of the types the whole query gave is dropped. A statement gone
 stale (a migration changed its table) is forgotten and the query sent whole again. A number
 too large for a key is asked as built, so Django answers it as it always does.
@@ -56,6 +58,7 @@ from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from weakref import WeakKeyDictionary
 
 import psycopg
@@ -67,6 +70,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.dispatch import receiver
 from django.utils import timezone
+from psycopg.sql import Literal
 from psycopg.types.json import Json, Jsonb
 
 from lisa.models import User
@@ -98,6 +102,13 @@ class _Compiled:
     compiler: object | None  # for rows: the compiler that knows the columns
     tuples: bool = False  # rows as tuples (``values_list``), not model objects
     declared: tuple = ()  # each value's type, as a PREPARE declares it (see _declared)
+
+    @cached_property
+    def statement_key(self) -> tuple:
+        """What makes two kept queries one prepared statement: the same SQL, values of the
+        same types, and the same constants (written into the statement)."""
+        constants = repr([slot for slot in self.slots if slot[0] == "value"])
+        return (self.sql, self.declared, constants)
 
 
 _compiled: dict[tuple, _Compiled | None] = {}
@@ -360,18 +371,35 @@ _statements: WeakKeyDictionary = WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%(%|s)")
 
 
-def _numbered(sql: str) -> str:
-    """Django's SQL with ``$1, $2…`` for its ``%s`` placeholders, as PREPARE takes it."""
-    numbers = itertools.count(1)
-    return _PLACEHOLDER.sub(lambda m: "%" if m.group(1) == "%" else f"${next(numbers)}", sql)
+def _numbered(sql: str, constants: list[str | None]) -> str:
+    """Django's SQL as PREPARE takes it: each ``%s`` placeholder the literal in ``constants``
+    (in order) or, where that is None, the next of ``$1, $2…``."""
+    places, numbers = iter(constants), itertools.count(1)
+
+    def placed(match: re.Match) -> str:
+        if match.group(1) == "%":
+            return "%"
+        literal = next(places)
+        return literal if literal is not None else f"${next(numbers)}"
+
+    return _PLACEHOLDER.sub(placed, sql)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A query prepared on a connection: the statement's name, and the positions of the
+    values it takes (the query's constants are written into it)."""
+
+    name: str
+    variable: tuple[int, ...]
 
 
 class _Prepared:
-    """What is prepared on one connection: each query's statement name (None: sent whole), and
-    a generation, new names being used after a statement went stale."""
+    """What is prepared on one connection: each query's statement (None: sent whole), and a
+    generation, new names being used after a statement went stale."""
 
     def __init__(self) -> None:
-        self.names: dict[str, str | None] = {}
+        self.names: dict[tuple, _Statement | None] = {}
         self.generation = 0
 
 
@@ -410,20 +438,33 @@ def _declared(value) -> str | None:
     return None
 
 
-def _prepare(raw, sql: str, declared: tuple, types: list, generation: int) -> str | None:
-    """Prepare ``sql`` on the connection ``raw`` and give its name, or None if it cannot be
-    prepared to give the same rows as when sent whole.
+def _prepare(raw, kept: _Compiled, types: list, generation: int) -> _Statement | None:
+    """Prepare ``kept`` on the connection ``raw``: its name and which values it takes, or None
+    if it cannot be prepared to give the same rows as when sent whole.
 
-    Each value is declared with the type it has when written in the query (``$1`` alone would
-    be text where ``10`` is a number, and sort or compare otherwise). The columns must then be
-    of ``types``, the types the query gave when sent whole, or the statement is dropped.
+    The query's constants (the values it has whatever it is given: an action's name, a kind of
+    record) are written into the statement as the literals the query sent whole has, so that
+    PostgreSQL plans with them: a generic plan can then use an index made for such a value,
+    and PostgreSQL settles on it instead of planning each run again. Each other value is
+    declared with the type it has when written in the query (``$1`` alone would be text where
+    ``10`` is a number, and sort or compare otherwise). The columns must then be of ``types``,
+    the types the query gave when sent whole, or the statement is dropped.
     Prepared statements belong to the connection and outlive transactions, rolled back or not.
     The PREPARE goes straight to the connection (it is not one of the page's queries); inside a
     transaction, within a savepoint, so a query PostgreSQL cannot prepare leaves the
     transaction as it was."""
+    try:
+        constants = [
+            Literal(slot[1]).as_string(raw) if slot[0] == "value" else None for slot in kept.slots
+        ]
+    except (psycopg.Error, TypeError, ValueError):
+        return None  # a constant psycopg cannot write: sent whole
+    variable = tuple(index for index, literal in enumerate(constants) if literal is None)
+    declared = [kept.declared[index] for index in variable]
     if None in declared:
         return None
-    digest = hashlib.sha256(repr((sql, declared)).encode()).hexdigest()[:24]
+    text = _numbered(kept.sql, constants)
+    digest = hashlib.sha256(repr((text, declared)).encode()).hexdigest()[:24]
     name = f"lisa_{digest}_{generation}"
     typed = f"({', '.join(declared)})" if declared else ""
     with raw.cursor() as cursor:
@@ -432,7 +473,7 @@ def _prepare(raw, sql: str, declared: tuple, types: list, generation: int) -> st
             cursor.execute("SAVEPOINT lisa_prepare")
         ours = True
         try:
-            cursor.execute(f"PREPARE {name}{typed} AS {_numbered(sql)}")
+            cursor.execute(f"PREPARE {name}{typed} AS {text}")
         except psycopg.errors.DuplicatePreparedStatement:
             ours = False  # prepared before this process forgot it: checked, never removed
             if in_transaction:
@@ -449,7 +490,7 @@ def _prepare(raw, sql: str, declared: tuple, types: list, generation: int) -> st
             if ours:
                 cursor.execute(f"DEALLOCATE {name}")
             return None
-    return name
+    return _Statement(name, variable)
 
 
 _NOT_YET = object()
@@ -469,27 +510,28 @@ def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
     database = connections[alias]
     params = _params(kept, values)
     with database.cursor() as cursor:
-        name, prepared = None, None
+        statement, prepared = None, None
         if settings.LISA_PREPARED_STATEMENTS:
             prepared = _statements.setdefault(database.connection, _Prepared())
-            # The same SQL with values of other types is another statement.
-            key = (kept.sql, kept.declared)
-            name = prepared.names.get(key, _NOT_YET)
-        if name is None or name is _NOT_YET:
+            # The same SQL with values of other types or other constants is another statement.
+            key = kept.statement_key
+            statement = prepared.names.get(key, _NOT_YET)
+        if statement is None or statement is _NOT_YET:
             cursor.execute(kept.sql, params)
             rows = cursor.fetchall()
-            if name is _NOT_YET:
+            if statement is _NOT_YET:
                 types = [column.type_code for column in cursor.description]
                 with database.wrap_database_errors:
                     prepared.names[key] = _prepare(
-                        database.connection, kept.sql, key[1], types, prepared.generation
+                        database.connection, kept, types, prepared.generation
                     )
             return alias, rows
         # The statement's name is ours (a digest), and the values go as parameters.
-        arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+        given = [params[index] for index in statement.variable]
+        arguments = f"({', '.join(['%s'] * len(given))})" if given else ""
         errors_before = database.errors_occurred
         try:
-            cursor.execute(f"EXECUTE {name}{arguments}", params)
+            cursor.execute(f"EXECUTE {statement.name}{arguments}", given)
         except DatabaseError as error:
             if not isinstance(error.__cause__, _STALE):
                 raise

@@ -226,3 +226,56 @@ def test_the_volume_check_is_skipped_for_a_child_the_person_works_with(
     assert checked == []
     assert client.get(f"/children/{other.pk}/").status_code == 200
     assert checked == [1]
+
+
+def _card_views(user, children, times=1):
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            user=user,
+            action=Action.VIEW,
+            object_type="children.child",
+            object_id=str(child.pk),
+            child_id=child.pk,
+            detail={"view": "card"},
+        )
+        for _ in range(times)
+        for child in children
+    )
+
+
+def test_the_cards_opened_are_counted_however_often_each_was_opened(daniel):
+    """Each card looks at the newest views first; a person who opened a few cards many times
+    still has every child of the hour counted, and one they work with none."""
+    from children import actions
+
+    looked_at = actions._CARD_VIEWS_LOOKED_AT
+    early = [make_child(forenames=f"Early{n}") for n in range(3)]
+    few = [make_child(forenames=f"Often{n}") for n in range(2)]
+    theirs = make_child(forenames="Theirs")
+    involve(daniel, theirs)
+    _card_views(daniel, early)
+    _card_views(daniel, [theirs], times=5)
+    # More views of two children than are looked at first: the three before them still count.
+    _card_views(daniel, few, times=looked_at)
+    assert actions.cards_opened_in_the_last_hour(daniel.pk, at_least=30) == 5
+    assert actions.cards_opened_in_the_last_hour(daniel.pk) == 5
+
+
+def test_a_count_reaching_the_alert_stops_at_the_newest_views(daniel, monkeypatch):
+    from children import actions
+    from lisa import compiled
+
+    asked = []
+    monkeypatch.setattr(compiled, "count", lambda name, *a, **k: asked.append(name) or -1)
+    many = [make_child(forenames=f"Trawled{n}") for n in range(8)]
+    _card_views(daniel, many)
+    # Fewer views than are looked at first: they are the whole hour.
+    assert actions.cards_opened_in_the_last_hour(daniel.pk, at_least=9) == 8
+    # More, of enough children: the newest reach the count, and nothing more is asked.
+    _card_views(daniel, many, times=20)
+    assert actions.cards_opened_in_the_last_hour(daniel.pk, at_least=5) == 8
+    assert asked == []
+    # Not enough children among the newest: the whole hour is counted.
+    assert actions.cards_opened_in_the_last_hour(daniel.pk, at_least=9) == -1
+    assert actions.cards_opened_in_the_last_hour(daniel.pk) == -1
+    assert asked == ["cards_opened", "cards_opened"]

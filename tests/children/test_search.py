@@ -125,6 +125,33 @@ def test_a_bad_postcode_is_refused_beside_the_field_keeping_the_name(client_for,
     assert 'value="Tobias"' in page
 
 
+def test_an_impossible_date_of_birth_is_refused_beside_it_keeping_every_part_typed(
+    client_for, amara
+):
+    response = client_for(amara).post(
+        "/children/",
+        {
+            "q": "Tobias",
+            "date_of_birth_0": "31",
+            "date_of_birth_1": "2",
+            "date_of_birth_2": "2020",
+            "postcode": "SE13 6LH",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    # The summary links to the day, and the message sits in the date's fieldset, named by it.
+    assert '<a href="#id_date_of_birth_0">Enter a real date, for example 27 3 2024</a>' in page
+    fieldset = re.search(r'<fieldset class="govuk-fieldset".*?</fieldset>', page, re.S).group(0)
+    assert 'aria-describedby="id_date_of_birth_hint id_date_of_birth-error"' in fieldset
+    assert '<p id="id_date_of_birth-error" class="govuk-error-message">' in fieldset
+    for part, value in (("0", "31"), ("1", "2"), ("2", "2020")):
+        field = re.search(rf'<input [^>]*id="id_date_of_birth_{part}"[^>]*>', fieldset).group(0)
+        assert f'value="{value}"' in field and "govuk-input--error" in field
+    assert 'value="Tobias"' in page and 'value="SE13 6LH"' in page
+    assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
+
+
 def test_people_without_child_roles_cannot_search(client_for, sam, alex):
     for who in (sam, alex):
         client = client_for(who)

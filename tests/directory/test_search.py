@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from audit.models import Action, AuditEvent
-from directory.models import Service
+from directory.models import Category, Service
 
 from .conftest import make_service
 
@@ -278,3 +280,38 @@ def test_when_no_service_has_every_word_those_with_some_are_offered_and_it_is_sa
     response = client.get(PUBLIC, {"q": "toddlers babies"})
     assert names(response) == ["Bumps and Babies Parenting Group"]
     assert "No service matched every word" not in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestResultsAndFilters:
+    def test_each_result_shows_its_categories_in_name_order(
+        self, client, categories, organisations
+    ):
+        make_service(
+            organisations["dfs"],
+            "Family Hub Drop-in",
+            categories=[categories["youth"], categories["food"], categories["parenting"]],
+        )
+        make_service(organisations["nhs"], "Uncategorised Clinic")
+        page = client.get(PUBLIC).content.decode()
+        hub = page[page.index("Family Hub Drop-in") :].split("</li>")[0]
+        tags = re.findall(r'govuk-tag--blue">([^<]*)<', hub)
+        assert tags == ["Food banks", "Parenting support", "Youth clubs"]
+        clinic = page[page.index("Uncategorised Clinic") :].split("</li>")[0]
+        assert "govuk-tag--blue" not in clinic
+
+    def test_the_chosen_filter_is_marked_and_every_option_escaped(
+        self, client, categories, services
+    ):
+        odd = Category.objects.create(name='Advice & "support" <drop-in>', description="")
+        page = client.get(PUBLIC, {"category": odd.pk, "day": "2"}).content.decode()
+        select = re.search(r'<select[^>]*name="category".*?</select>', page, re.S).group(0)
+        assert re.findall(r"<option [^>]*selected[^>]*>([^<]*)<", select) == [
+            "Advice &amp; &quot;support&quot; &lt;drop-in&gt;"
+        ]
+        day = re.search(r'<select[^>]*name="day".*?</select>', page, re.S).group(0)
+        assert re.findall(r'<option value="([^"]*)" selected>', day) == ["2"]
+        # Another search keeps nothing of this one's choice: "any category" is chosen.
+        again = client.get(PUBLIC, {"q": "parenting"}).content.decode()
+        select = re.search(r'name="category".*?</select>', again, re.S).group(0)
+        assert re.findall(r'<option value="([^"]*)" selected>', select) == [""]

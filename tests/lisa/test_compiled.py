@@ -341,20 +341,18 @@ def test_a_kept_query_is_prepared_once_on_the_connection_and_executed(personas):
     assert len(_prepared_here() - before) == 1
 
 
+def _with_a_loose_value(username: str):
+    return User.objects.filter(username=username).annotate(blank=RawSQL("%s IS NULL", (username,)))
+
+
 def test_a_query_postgresql_cannot_prepare_is_sent_whole_and_the_transaction_goes_on(personas):
     """A value whose type PostgreSQL cannot tell: PREPARE fails within a savepoint, and the
     query is sent as it is, now and after."""
     amara = personas["amara"]
     AuditEvent.objects.create(user=amara, action=Action.VIEW)
-
-    def with_a_loose_value(user_id: int):
-        return AuditEvent.objects.filter(user_id=user_id).annotate(
-            blank=RawSQL("%s IS NULL", ("seen",))
-        )
-
     for _ in range(2):
         with CaptureQueriesContext(connection) as queries:
-            rows = compiled.rows("loose", with_a_loose_value, user_id=amara.pk)
+            rows = compiled.rows("loose", _with_a_loose_value, username=amara.username)
         assert [row.blank for row in rows] == [False]
         assert queries.captured_queries[0]["sql"].startswith("SELECT")
     assert None in compiled._statements[connection.connection].names.values()  # could not prepare
@@ -397,8 +395,7 @@ def test_values_are_declared_with_their_types_so_prepared_rows_are_the_same(pers
     names = compiled._statements[connection.connection].names
     for query in ("officers", "ranked"):
         (kept,) = _kept(query).values()
-        (name,) = [name for (sql, _), name in names.items() if sql == kept.sql]
-        assert name is not None  # prepared, and executed by name after the first run
+        assert names[kept.statement_key] is not None  # prepared, then executed by name
 
 
 def _ranked(user_id: int):
@@ -406,15 +403,53 @@ def _ranked(user_id: int):
     return AuditEvent.objects.filter(user_id=user_id).order_by(rank)
 
 
+def _mine_numbered(user_id: int):
+    return _mine(user_id).annotate(only_here=Value(1))
+
+
 def test_a_statement_whose_columns_would_differ_is_dropped(personas):
     amara = personas["amara"]
-    sql, params = _mine(amara.pk).annotate(only_here=Value(1)).query.sql_with_params()
+    compiled.rows("numbered", _mine_numbered, user_id=amara.pk)
+    (kept,) = _kept("numbered").values()
     before = _prepared_here()
     with connection.cursor():
-        declared = tuple(compiled._declared(value) for value in params)
-        name = compiled._prepare(connection.connection, sql, declared, [25], 0)
-    assert name is None
+        assert compiled._prepare(connection.connection, kept, [25], 0) is None
     assert _prepared_here() == before
+
+
+def _events_of_a_kind(user_id: int, kind: str):
+    return AuditEvent.objects.filter(user_id=user_id, action=kind).order_by("pk")
+
+
+def _views(user_id: int):
+    return _events_of_a_kind(user_id, Action.VIEW)
+
+
+def _searches(user_id: int):
+    return _events_of_a_kind(user_id, Action.SEARCH)
+
+
+def test_a_querys_constants_are_written_into_its_statement(personas):
+    """PostgreSQL plans a statement with its constants (an index made for one can serve a
+    generic plan); two queries alike but for a constant are two statements, each giving its
+    own rows every time."""
+    amara = personas["amara"]
+    AuditEvent.objects.create(user=amara, action=Action.VIEW)
+    AuditEvent.objects.create(user=amara, action=Action.SEARCH)
+    AuditEvent.objects.create(user=amara, action=Action.SEARCH)
+    for _ in range(3):
+        assert [e.action for e in compiled.rows("kind", _views, user_id=amara.pk)] == ["view"]
+        assert len(compiled.rows("kind", _searches, user_id=amara.pk)) == 2
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, parameter_types::text[] FROM pg_prepared_statements "
+            "WHERE name LIKE 'lisa%%'"
+        )
+        statements = cursor.fetchall()
+    for action in ("view", "search"):
+        where = f'"action" = \'{action}\' AND "audit_auditevent"."user_id" = $1)'
+        (types,) = [types for text, types in statements if where in text]
+        assert types == ["bigint"]  # the person, the one value given
 
 
 def _about_or_by(user_id: int):
@@ -578,4 +613,12 @@ def test_numbers_postgresql_would_read_otherwise_are_not_prepared():
     assert compiled._declared(True) == "boolean"
     assert compiled._declared("text") == "unknown"
     assert compiled._declared(Action.VIEW) == "unknown"
-    assert compiled._prepare(connection.connection, "SELECT %s", (None,), [1700], 0) is None
+    given = compiled._Compiled("SELECT %s", (("arg", "x", None),), User, None, declared=(None,))
+    assert compiled._prepare(connection.connection, given, [1700], 0) is None
+    # As a constant of the query it is written in the statement as it is in the whole query.
+    constant = compiled._Compiled("SELECT %s", (("value", 1.5),), User, None, declared=(None,))
+    name = compiled._prepare(connection.connection, constant, [1700], 0).name
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXECUTE {name}")
+        assert cursor.fetchone() == (Decimal("1.5"),)
+        cursor.execute(f"DEALLOCATE {name}")
