@@ -112,28 +112,34 @@ def _tree_seconds(pids: list[int]) -> dict[int, float]:
     return seconds
 
 
-def _database_pids(name: str) -> list[int]:
-    """The embedded cluster's processes working for database ``name``: its backends and the
-    shared background processes (backends of other databases are left out). None with
-    DATABASE_URL: the database server may be elsewhere."""
+def _database_seconds(name: str) -> dict:
+    """CPU seconds used so far by the embedded cluster working for database ``name``: each of
+    its backends (those of other databases left out) and its shared background processes, and,
+    under ``"ended"``, every process of the cluster that has ended, whatever its database
+    (PostgreSQL's count of its children's time, from the postmaster). A server keeps a
+    connection for a minute, then opens another: the closed backend's time is counted there.
+    Empty with DATABASE_URL: the database server may be elsewhere."""
     if not settings.EMBEDDED_DATABASE:
-        return []
+        return {}
     from lisa import embedded_db
 
     try:
         master = psutil.Process(int((embedded_db.PGDATA / "postmaster.pid").read_text().split()[0]))
         children = master.children()
+        times = master.cpu_times()
     except (OSError, ValueError, psutil.Error):
-        return []
-    pids = [master.pid]
+        return {}
+    seconds: dict = {master.pid: times.user + times.system}
     for child in children:
         with contextlib.suppress(psutil.Error):
             # A client backend is titled "postgres: USER DATABASE HOST(PORT) STATE".
             title = ((child.cmdline() or [""])[0]).split()
             backend = len(title) >= 4 and ("(" in title[3] or title[3] == "[local]")
             if not backend or title[2] == name:
-                pids.append(child.pid)
-    return pids
+                own = child.cpu_times()
+                seconds[child.pid] = own.user + own.system
+    seconds["ended"] = times.children_user + times.children_system
+    return seconds
 
 
 class CpuMeter:
@@ -149,7 +155,7 @@ class CpuMeter:
             "machine": _machine_jiffies(),
             "web": _tree_seconds([self.web.pid]),
             "worker": _tree_seconds([self.worker.pid]),
-            "database": _tree_seconds(_database_pids(self.database)),
+            "database": _database_seconds(self.database),
             "client": resource.getrusage(resource.RUSAGE_CHILDREN),
         }
 

@@ -160,3 +160,34 @@ def test_a_page_alone_is_counted_from_its_first_answer_to_its_last():
     text = report.alone_text(rows)
     assert re.search(r"^child record .* 0\.30 +0\.3 \(met\)$", text, re.M)
     assert re.search(r"^home .* 0\.50 +0\.4 \(met\)$", text, re.M)
+
+
+def test_the_database_time_counts_the_backends_that_ended_during_the_run(settings):
+    """A server keeps its connection for a minute and then opens another: the time of the
+    backend that ended is still counted (a run once reported a quarter of the database's)."""
+    import time
+
+    import psutil
+    import psycopg
+
+    from lisa import embedded_db
+    from loadtest import servers
+
+    if not settings.EMBEDDED_DATABASE:
+        pytest.skip("the embedded cluster's processes are measured; this database is elsewhere")
+    name = connection.settings_dict["NAME"]
+    before = servers._database_seconds(name)
+    assert "ended" in before and len(before) >= 2
+    address = embedded_db.url("superuser").rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(address) as busy:
+        # About a quarter of a second of CPU in a backend that then ends.
+        busy.execute("SELECT count(*) FROM generate_series(1, 3000000)").fetchone()
+        backend = busy.info.backend_pid
+    for _ in range(100):
+        if not psutil.pid_exists(backend):
+            break
+        time.sleep(0.02)
+    time.sleep(0.1)  # the postmaster has taken its child's count
+    after = servers._database_seconds(name)
+    assert backend not in after
+    assert sum(max(0.0, after[key] - before.get(key, 0.0)) for key in after) >= 0.1
