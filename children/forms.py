@@ -46,6 +46,28 @@ class SearchForm(forms.Form):
         label="Postcode", max_length=10, required=False, help_text="Optional"
     )
 
+    def date_of_birth_parts(self) -> list[dict]:
+        """The date of birth's day, month and year as the written-out form shows them: each
+        one's id, name, label, width, what was typed, and whether it is marked in error (when
+        the date has an error: the parts left empty, or all three if none was)."""
+        bound = self["date_of_birth"]
+        parts = bound.subwidgets[0].data["subwidgets"]
+        empty = [not part["value"] for part in parts]
+        marked = empty if any(empty) else [True] * len(parts)
+        return [
+            {
+                "id": part["attrs"]["id"],
+                "name": part["name"],
+                "label": label,
+                "width": width,
+                "value": part["value"] or "",
+                "error": bool(bound.errors) and mark,
+            }
+            for part, label, width, mark in zip(
+                parts, ("Day", "Month", "Year"), (2, 2, 4), marked, strict=True
+            )
+        ]
+
     def clean_postcode(self):
         value = self.cleaned_data["postcode"].strip()
         if value:

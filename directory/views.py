@@ -69,9 +69,13 @@ def _options(choices: tuple, chosen: str) -> str:
 
 
 def _select(bound) -> dict:
-    """A select field and its options."""
+    """A select field and its options (what is kept depends only on the choices, never on
+    whatever an address carries)."""
+    choices = tuple(bound.field.choices)
     chosen = str(bound.value() if bound.value() is not None else "")
-    return {"field": bound, "options": _options(tuple(bound.field.choices), chosen)}
+    if chosen not in {str(value) for value, _ in choices}:
+        chosen = ""
+    return {"field": bound, "options": _options(choices, chosen)}
 
 
 def _search(request: HttpRequest, *, public_only: bool) -> HttpResponse:

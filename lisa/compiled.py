@@ -18,7 +18,8 @@ no rule is written again in SQL.
 ``build`` must not ask the database (a query asked while building would have its answer baked
 in), and must be a plain function, closing over no values and with no defaults (they would be
 kept with the query): one that is not, or does, is not kept. Stand-ins are drawn at random far
-below any key, so a number a build reckons from one is not taken for another.
+below any key (far above for one of the builds), so a number a build reckons from one (or
+whether it is above zero) differs from build to build, and is not taken for a constant.
 Every int, str and list given must appear among the built query's values as it was given, and
 nowhere in another form (a key compared with text, put in JSON), or the query is not kept
 either. A build that fails with the stand-ins is not kept. A query whose rows come with others
@@ -58,7 +59,6 @@ from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 from weakref import WeakKeyDictionary
 
 import psycopg
@@ -82,8 +82,9 @@ _MOMENTS = (
     # 00:30 summer time the next day in London, a year after a 29 February.
     dt.datetime(2996, 7, 1, 23, 30, 0, 500000, tzinfo=dt.UTC),
 )
-# Numbers no row can have (keys are positive), standing for the values given; a constant of
-# the query at or below _NEAR_STAND_INS is taken for a stand-in changed by the build.
+# Numbers standing for the values given: below zero, where no key is, or for one build as far
+# above (the builds never ask the database); a constant of the query at or below
+# _NEAR_STAND_INS is taken for a stand-in changed by the build.
 _STAND_IN_BASE = -(10**12)
 _STAND_IN_SPREAD = 10**12
 _NEAR_STAND_INS = -(10**11)
@@ -102,13 +103,6 @@ class _Compiled:
     compiler: object | None  # for rows: the compiler that knows the columns
     tuples: bool = False  # rows as tuples (``values_list``), not model objects
     declared: tuple = ()  # each value's type, as a PREPARE declares it (see _declared)
-
-    @cached_property
-    def statement_key(self) -> tuple:
-        """What makes two kept queries one prepared statement: the same SQL, values of the
-        same types, and the same constants (written into the statement)."""
-        constants = repr([slot for slot in self.slots if slot[0] == "value"])
-        return (self.sql, self.declared, constants)
 
 
 _compiled: dict[tuple, _Compiled | None] = {}
@@ -153,21 +147,23 @@ def _shape(values: dict) -> tuple:
     return tuple(shape)
 
 
-def _numbers():
-    """Distinct stand-in numbers, far below any key and drawn at random, so that no number a
-    build reckons from one (a sum, a difference) is another."""
+def _numbers(sign: int):
+    """Distinct stand-in numbers, far below any key (or, with ``sign`` 1, far above) and drawn
+    at random, so that no number a build reckons from one (a sum, a difference) is another."""
     drawn: set[int] = set()
     while True:
         number = _STAND_IN_BASE - secrets.randbelow(_STAND_IN_SPREAD)
         if number not in drawn:
             drawn.add(number)
-            yield number
+            yield -number if sign > 0 else number
 
 
-def _stand_ins(values: dict) -> tuple[dict, dict]:
-    """Values for the build, and what each stand-in stands for: ``{stand-in: slot}``."""
+def _stand_ins(values: dict, sign: int = -1) -> tuple[dict, dict]:
+    """Values for the build, and what each stand-in stands for: ``{stand-in: slot}``. Numbers
+    are negative, or positive with ``sign`` 1: a constant reckoned from one (whether it is
+    above zero) then differs from build to build."""
     given, stands_for = {}, {}
-    numbers = _numbers()
+    numbers = _numbers(sign)
     for name, value in sorted(values.items()):
         if value is None or isinstance(value, bool):
             given[name] = value
@@ -286,8 +282,9 @@ def _mentions(value) -> bool:
 
 
 def _compile(name: str, build, values: dict, *, counting: bool) -> _Compiled:
-    # Stand-ins of its own for each build, so that a value reckoned from one differs.
-    stand_ins = [_stand_ins(values) for _ in _MOMENTS]
+    # Stand-ins of its own for each build, so that a value reckoned from one differs; the
+    # second build's numbers are positive, so that one reckoned from a value's sign does too.
+    stand_ins = [_stand_ins(values, sign=1 if index == 1 else -1) for index in range(len(_MOMENTS))]
     tables = [stands_for for _, stands_for in stand_ins]
     built = [
         _built(build, given, moment, counting=counting)
@@ -385,21 +382,54 @@ def _numbered(sql: str, constants: list[str | None]) -> str:
     return _PLACEHOLDER.sub(placed, sql)
 
 
+_NOT_YET = object()
+
+
 @dataclass(frozen=True)
 class _Statement:
-    """A query prepared on a connection: the statement's name, and the positions of the
-    values it takes (the query's constants are written into it)."""
+    """What is prepared for a kept query: the statement's text, with the query's constants
+    written in and ``$1, $2…`` for its other values; the positions of those values among the
+    query's; and their declared types. Two kept queries with the same text and types are one
+    statement on a connection."""
 
-    name: str
+    text: str
     variable: tuple[int, ...]
+    declared: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple:
+        return (self.text, self.declared)
+
+
+def _statement(kept: _Compiled, raw) -> _Statement | None:
+    """The statement ``kept`` is prepared as (see :func:`_prepare`), worked out on its first run
+    and kept with it (every connection writes a constant alike); None if it cannot be prepared:
+    a constant psycopg cannot write, or a value whose type cannot be declared."""
+    found = kept.__dict__.get("_statement", _NOT_YET)
+    if found is not _NOT_YET:
+        return found
+    statement = None
+    try:
+        constants = [
+            Literal(slot[1]).as_string(raw) if slot[0] == "value" else None for slot in kept.slots
+        ]
+    except (psycopg.Error, TypeError, ValueError):
+        constants = None  # sent whole
+    if constants is not None:
+        variable = tuple(index for index, literal in enumerate(constants) if literal is None)
+        declared = tuple(kept.declared[index] for index in variable)
+        if None not in declared:
+            statement = _Statement(_numbered(kept.sql, constants), variable, declared)
+    object.__setattr__(kept, "_statement", statement)  # frozen, but this is only a cache
+    return statement
 
 
 class _Prepared:
-    """What is prepared on one connection: each query's statement (None: sent whole), and a
+    """What is prepared on one connection: each statement's name (None: sent whole), and a
     generation, new names being used after a statement went stale."""
 
     def __init__(self) -> None:
-        self.names: dict[tuple, _Statement | None] = {}
+        self.names: dict[tuple, str | None] = {}
         self.generation = 0
 
 
@@ -438,32 +468,22 @@ def _declared(value) -> str | None:
     return None
 
 
-def _prepare(raw, kept: _Compiled, types: list, generation: int) -> _Statement | None:
-    """Prepare ``kept`` on the connection ``raw``: its name and which values it takes, or None
-    if it cannot be prepared to give the same rows as when sent whole.
+def _prepare(raw, text: str, declared: tuple, types: list, generation: int) -> str | None:
+    """Prepare ``text`` on the connection ``raw`` and give its name, or None if it cannot be
+    prepared to give the same rows as when sent whole.
 
     The query's constants (the values it has whatever it is given: an action's name, a kind of
-    record) are written into the statement as the literals the query sent whole has, so that
-    PostgreSQL plans with them: a generic plan can then use an index made for such a value,
-    and PostgreSQL settles on it instead of planning each run again. Each other value is
-    declared with the type it has when written in the query (``$1`` alone would be text where
-    ``10`` is a number, and sort or compare otherwise). The columns must then be of ``types``,
-    the types the query gave when sent whole, or the statement is dropped.
+    record) are written into ``text`` as the literals the query sent whole has (see
+    :func:`_statement`), so that PostgreSQL plans with them: a generic plan can then use an
+    index made for such a value, and PostgreSQL settles on it instead of planning each run
+    again. Each other value is declared (``declared``) with the type it has when written in the
+    query (``$1`` alone would be text where ``10`` is a number, and sort or compare otherwise).
+    The columns must then be of ``types``, the types the query gave when sent whole, or the
+    statement is dropped.
     Prepared statements belong to the connection and outlive transactions, rolled back or not.
     The PREPARE goes straight to the connection (it is not one of the page's queries); inside a
     transaction, within a savepoint, so a query PostgreSQL cannot prepare leaves the
     transaction as it was."""
-    try:
-        constants = [
-            Literal(slot[1]).as_string(raw) if slot[0] == "value" else None for slot in kept.slots
-        ]
-    except (psycopg.Error, TypeError, ValueError):
-        return None  # a constant psycopg cannot write: sent whole
-    variable = tuple(index for index, literal in enumerate(constants) if literal is None)
-    declared = [kept.declared[index] for index in variable]
-    if None in declared:
-        return None
-    text = _numbered(kept.sql, constants)
     digest = hashlib.sha256(repr((text, declared)).encode()).hexdigest()[:24]
     name = f"lisa_{digest}_{generation}"
     typed = f"({', '.join(declared)})" if declared else ""
@@ -490,10 +510,9 @@ def _prepare(raw, kept: _Compiled, types: list, generation: int) -> _Statement |
             if ours:
                 cursor.execute(f"DEALLOCATE {name}")
             return None
-    return _Statement(name, variable)
+    return name
 
 
-_NOT_YET = object()
 # A prepared statement PostgreSQL can no longer run: removed, or its table changed under it.
 _STALE = (psycopg.errors.InvalidSqlStatementName, psycopg.errors.FeatureNotSupported)
 
@@ -510,20 +529,25 @@ def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
     database = connections[alias]
     params = _params(kept, values)
     with database.cursor() as cursor:
-        statement, prepared = None, None
+        statement, name, prepared = None, None, None
         if settings.LISA_PREPARED_STATEMENTS:
+            statement = _statement(kept, database.connection)
+        if statement is not None:
             prepared = _statements.setdefault(database.connection, _Prepared())
-            # The same SQL with values of other types or other constants is another statement.
-            key = kept.statement_key
-            statement = prepared.names.get(key, _NOT_YET)
-        if statement is None or statement is _NOT_YET:
+            # Keyed by what is prepared: its text (constants included) and its values' types.
+            name = prepared.names.get(statement.key, _NOT_YET)
+        if name is None or name is _NOT_YET:
             cursor.execute(kept.sql, params)
             rows = cursor.fetchall()
-            if statement is _NOT_YET:
+            if name is _NOT_YET:
                 types = [column.type_code for column in cursor.description]
                 with database.wrap_database_errors:
-                    prepared.names[key] = _prepare(
-                        database.connection, kept, types, prepared.generation
+                    prepared.names[statement.key] = _prepare(
+                        database.connection,
+                        statement.text,
+                        statement.declared,
+                        types,
+                        prepared.generation,
                     )
             return alias, rows
         # The statement's name is ours (a digest), and the values go as parameters.
@@ -531,7 +555,7 @@ def _run(kept: _Compiled, values: dict) -> tuple[str, list]:
         arguments = f"({', '.join(['%s'] * len(given))})" if given else ""
         errors_before = database.errors_occurred
         try:
-            cursor.execute(f"EXECUTE {statement.name}{arguments}", given)
+            cursor.execute(f"EXECUTE {name}{arguments}", given)
         except DatabaseError as error:
             if not isinstance(error.__cause__, _STALE):
                 raise

@@ -323,7 +323,9 @@ TIME_ZONE = "Europe/London"
 # Whose bank holidays move a subject access reply to the next working day ("ENG": England and
 # Wales; "SCT" or "NIR" elsewhere in the UK).
 BANK_HOLIDAY_REGION = "ENG"
-USE_I18N = True
+# One language: Django's translation machinery is off, which spares it on every value a page
+# writes. Dates and numbers still follow en-GB (Django's formats for LANGUAGE_CODE).
+USE_I18N = False
 USE_TZ = True
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
 

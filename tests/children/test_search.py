@@ -143,13 +143,36 @@ def test_an_impossible_date_of_birth_is_refused_beside_it_keeping_every_part_typ
     # The summary links to the day, and the message sits in the date's fieldset, named by it.
     assert '<a href="#id_date_of_birth_0">Enter a real date, for example 27 3 2024</a>' in page
     fieldset = re.search(r'<fieldset class="govuk-fieldset".*?</fieldset>', page, re.S).group(0)
-    assert 'aria-describedby="id_date_of_birth_hint id_date_of_birth-error"' in fieldset
-    assert '<p id="id_date_of_birth-error" class="govuk-error-message">' in fieldset
+    assert 'aria-describedby="id_date_of_birth_hint id_date_of_birth-error1"' in fieldset
+    assert '<p id="id_date_of_birth-error1" class="govuk-error-message">' in fieldset
     for part, value in (("0", "31"), ("1", "2"), ("2", "2020")):
         field = re.search(rf'<input [^>]*id="id_date_of_birth_{part}"[^>]*>', fieldset).group(0)
         assert f'value="{value}"' in field and "govuk-input--error" in field
     assert 'value="Tobias"' in page and 'value="SE13 6LH"' in page
     assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
+
+
+def test_a_date_of_birth_missing_parts_marks_them_and_names_each_message(client_for, amara):
+    response = client_for(amara).post(
+        "/children/", {"q": "Tobias", "date_of_birth_0": "3", "date_of_birth_1": ""}
+    )
+    page = response.content.decode()
+    fieldset = re.search(r'<fieldset class="govuk-fieldset".*?</fieldset>', page, re.S).group(0)
+    messages = re.findall(
+        r'<p id="(id_date_of_birth-error\d)"[^>]*>.*?</span> ([^<]*)</p>', fieldset
+    )
+    assert [text for _, text in messages] == ["Enter the month", "Enter the year"]
+    ids = [id_ for id_, _ in messages]
+    assert len(set(ids)) == 2
+    assert f'aria-describedby="id_date_of_birth_hint {ids[0]} {ids[1]}"' in fieldset
+    inputs = {
+        part: re.search(rf'<input [^>]*id="id_date_of_birth_{part}"[^>]*>', fieldset).group(0)
+        for part in "012"
+    }
+    assert "govuk-input--error" not in inputs["0"] and 'value="3"' in inputs["0"]
+    assert all("govuk-input--error" in inputs[part] for part in "12")
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # no id twice
 
 
 def test_people_without_child_roles_cannot_search(client_for, sam, alex):

@@ -315,3 +315,13 @@ class TestResultsAndFilters:
         again = client.get(PUBLIC, {"q": "parenting"}).content.decode()
         select = re.search(r'name="category".*?</select>', again, re.S).group(0)
         assert re.findall(r'<option value="([^"]*)" selected>', select) == [""]
+
+    def test_what_an_address_carries_is_not_kept_with_the_options(self, client, services):
+        from directory import views
+
+        client.get(PUBLIC)
+        kept = views._options.cache_info().currsize
+        for junk in ("999999", "<script>", "x" * 300):
+            page = client.get(PUBLIC, {"category": junk}).content.decode()
+            assert "<script>" not in page
+        assert views._options.cache_info().currsize == kept

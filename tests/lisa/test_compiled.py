@@ -15,7 +15,7 @@ from unittest import mock
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Case, Q, Value, When
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -395,7 +395,8 @@ def test_values_are_declared_with_their_types_so_prepared_rows_are_the_same(pers
     names = compiled._statements[connection.connection].names
     for query in ("officers", "ranked"):
         (kept,) = _kept(query).values()
-        assert names[kept.statement_key] is not None  # prepared, then executed by name
+        statement = compiled._statement(kept, connection.connection)
+        assert names[statement.key] is not None  # prepared, then executed by name
 
 
 def _ranked(user_id: int):
@@ -413,7 +414,8 @@ def test_a_statement_whose_columns_would_differ_is_dropped(personas):
     (kept,) = _kept("numbered").values()
     before = _prepared_here()
     with connection.cursor():
-        assert compiled._prepare(connection.connection, kept, [25], 0) is None
+        statement = compiled._statement(kept, connection.connection)
+        assert compiled._prepare(connection.connection, statement.text, (), [25], 0) is None
     assert _prepared_here() == before
 
 
@@ -427,6 +429,54 @@ def _views(user_id: int):
 
 def _searches(user_id: int):
     return _events_of_a_kind(user_id, Action.SEARCH)
+
+
+# What the builds below read as constants; each test sets them before anything is compiled.
+CONSTANTS = {"other": 0, "reason": ""}
+
+
+def _mine_or_theirs(user_id: int):
+    return AuditEvent.objects.filter(Q(user_id=user_id) | Q(user_id=CONSTANTS["other"]))
+
+
+def _theirs_or_mine(user_id: int):
+    return AuditEvent.objects.filter(Q(user_id=CONSTANTS["other"]) | Q(user_id=user_id))
+
+
+def test_queries_alike_but_for_where_their_constants_sit_are_two_statements(personas, monkeypatch):
+    """The same SQL and the same constant, in another place: each query its own statement and
+    its own rows."""
+    amara, daniel = personas["amara"], personas["daniel"]
+    monkeypatch.setitem(CONSTANTS, "other", daniel.pk)
+    AuditEvent.objects.create(user=amara, action=Action.VIEW)
+    AuditEvent.objects.create(user=daniel, action=Action.SEARCH)
+    for _ in range(3):
+        for name, build in (("a", _mine_or_theirs), ("b", _theirs_or_mine)):
+            rows = compiled.rows(name, build, user_id=amara.pk)
+            assert sorted(e.action for e in rows) == ["search", "view"]
+
+
+def _long_detail(user_id: int):
+    return AuditEvent.objects.filter(
+        user_id=user_id, detail__contains={"reason": CONSTANTS["reason"]}
+    )
+
+
+def test_a_long_constant_compiled_again_is_a_new_statement(personas, monkeypatch):
+    """A JSON constant too long to show whole, changed and the query compiled again (as after a
+    setting changes): the new constant is used, not the statement prepared with the old."""
+    amara = personas["amara"]
+    first = "an unusually long reason, long enough to be shortened when shown: A"
+    second = first[:-1] + "B"
+    for reason in (first, second, second):
+        AuditEvent.objects.create(user=amara, action=Action.VIEW, detail={"reason": reason})
+    monkeypatch.setitem(CONSTANTS, "reason", first)
+    for _ in range(2):
+        assert compiled.count("long", _long_detail, user_id=amara.pk) == 1
+    compiled.forget()
+    monkeypatch.setitem(CONSTANTS, "reason", second)
+    for _ in range(3):
+        assert compiled.count("long", _long_detail, user_id=amara.pk) == 2
 
 
 def test_a_querys_constants_are_written_into_its_statement(personas):
@@ -475,6 +525,22 @@ def test_a_value_the_query_changes_is_never_kept(personas):
         assert compiled.count("not_about", _not_about, user_id=amara.pk) == not_about
     assert list(_kept("about").values()) == [None]
     assert list(_kept("not_about").values()) == [None]
+
+
+def _theirs_if_positive(user_id: int):
+    return AuditEvent.objects.filter(user_id=user_id).annotate(
+        positive=Value(user_id > 0, output_field=BooleanField())
+    )
+
+
+def test_a_value_reckoned_from_the_sign_of_one_given_is_never_kept(personas):
+    """Stand-ins are below zero but for one build: whether a value is above zero differs."""
+    amara = personas["amara"]
+    AuditEvent.objects.create(user=amara, action=Action.VIEW)
+    for _ in range(compiled.TRIES + 1):
+        rows = compiled.rows("signed", _theirs_if_positive, user_id=amara.pk)
+        assert [event.positive for event in rows] == [True]
+    assert list(_kept("signed").values()) == [None]
 
 
 def test_a_build_that_closes_over_values_is_never_kept(personas):
@@ -614,10 +680,12 @@ def test_numbers_postgresql_would_read_otherwise_are_not_prepared():
     assert compiled._declared("text") == "unknown"
     assert compiled._declared(Action.VIEW) == "unknown"
     given = compiled._Compiled("SELECT %s", (("arg", "x", None),), User, None, declared=(None,))
-    assert compiled._prepare(connection.connection, given, [1700], 0) is None
+    assert compiled._statement(given, connection.connection) is None
     # As a constant of the query it is written in the statement as it is in the whole query.
     constant = compiled._Compiled("SELECT %s", (("value", 1.5),), User, None, declared=(None,))
-    name = compiled._prepare(connection.connection, constant, [1700], 0).name
+    statement = compiled._statement(constant, connection.connection)
+    assert (statement.text, statement.variable) == ("SELECT 1.5", ())
+    name = compiled._prepare(connection.connection, statement.text, (), [1700], 0)
     with connection.cursor() as cursor:
         cursor.execute(f"EXECUTE {name}")
         assert cursor.fetchone() == (Decimal("1.5"),)
