@@ -171,7 +171,9 @@ ALONE = list(ALONE_TARGETS)
 SIGNED_OUT = {HEALTH, "public directory search", "open-data API"}
 ALONE_NOTE = (
     "ratio = the page's requests a second ÷ /health/'s, each measured alone against the same "
-    "servers in the same run, one after the other"
+    "servers in the same run, one after the other; CPU ms = milliseconds of CPU a request "
+    "while the page was asked for: the web servers', the database's, and all (the whole "
+    "machine's: the load generator and any other work included)"
 )
 
 
@@ -184,11 +186,15 @@ class AloneRow:
     failures: int
     ratio: float | None
     target: float | None
+    # Milliseconds of CPU a request: the web servers', the database's and the whole machine's
+    # (the load generator included), while the page was asked for; None if not measured.
+    cpu: dict[str, float] | None = None
 
 
-def alone_rows(results: dict[str, dict]) -> list[AloneRow]:
+def alone_rows(results: dict[str, dict], cpu: dict | None = None) -> list[AloneRow]:
     """A row a page: answers a second from its first answer to its last (the sign-in before
-    it not counted), its median time, and its rate over /health/'s."""
+    it not counted), its median time, its rate over /health/'s and, from ``cpu`` (each page's
+    ``CpuSampler.window``: wall seconds and CPU seconds of each part), the CPU a request."""
 
     def rate(page: dict) -> float:
         first, last = page.get("answered") or (0.0, 0.0)
@@ -210,18 +216,32 @@ def alone_rows(results: dict[str, dict]) -> list[AloneRow]:
                 failures=page["failures"],
                 ratio=per_second / health_rate if health_rate else None,
                 target=ALONE_TARGETS.get(name),
+                cpu=_cpu_per_request((cpu or {}).get(name), per_second),
             )
         )
     return rows
 
 
-ALONE_HEADINGS = ["page", "requests", "req/s", "p50 ms", "failures", "ratio", "target"]
+def _cpu_per_request(window, per_second: float) -> dict[str, float] | None:
+    if not window or not per_second:
+        return None
+    wall, used = window
+    answered = per_second * wall
+    parts = {"web": "web servers", "database": "database", "all": "machine"}
+    return {key: used[part] / answered * 1000 for key, part in parts.items() if part in used}
+
+
+ALONE_HEADINGS = [
+    "page", "requests", "req/s", "p50 ms", "failures", "ratio", "target",
+    "CPU ms: web", "database", "all",
+]  # fmt: skip
 
 
 def _alone_cells(row: AloneRow) -> list[str]:
     target = ""
     if row.target is not None and row.ratio is not None:
         target = f"{row.target:.1f} ({'met' if row.ratio >= row.target else 'not met'})"
+    cpu = row.cpu or {}
     return [
         row.name,
         f"{row.requests:,}",
@@ -230,6 +250,7 @@ def _alone_cells(row: AloneRow) -> list[str]:
         f"{row.failures:,}",
         "" if row.ratio is None else f"{row.ratio:.2f}",
         target,
+        *(f"{cpu[key]:.1f}" if key in cpu else "" for key in ("web", "database", "all")),
     ]
 
 

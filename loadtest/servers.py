@@ -18,6 +18,7 @@ import os
 import resource
 import secrets
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -162,9 +163,10 @@ class CpuMeter:
     def start(self) -> None:
         self.before = self._snapshot()
 
-    def stop(self) -> dict:
-        """Seconds of CPU each part used since :meth:`start`, and the machine's busy share."""
-        after, before = self._snapshot(), self.before
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        """Seconds of CPU the web servers, the task worker and the database used from one
+        snapshot to another, and the whole machine ("machine": every process's, busy)."""
         used = {}
         for part, label in (
             ("web", "web servers"),
@@ -175,6 +177,16 @@ class CpuMeter:
                 max(0.0, seconds - before[part].get(pid, 0.0))
                 for pid, seconds in after[part].items()
             )
+        if after["machine"] and before["machine"]:
+            ticks = os.sysconf("SC_CLK_TCK")
+            used["machine"] = (after["machine"][0] - before["machine"][0]) / ticks
+        return used
+
+    def stop(self) -> dict:
+        """Seconds of CPU each part used since :meth:`start`, and the machine's busy share."""
+        after, before = self._snapshot(), self.before
+        used = self.used(before, after)
+        used.pop("machine", None)
         client_after, client_before = after["client"], before["client"]
         used["load generator"] = (client_after.ru_utime + client_after.ru_stime) - (
             client_before.ru_utime + client_before.ru_stime
@@ -187,3 +199,38 @@ class CpuMeter:
         # The share of the machine the load test's own processes took (the rest was other work).
         own = sum(used.values()) / max(cpus * (after["wall"] - before["wall"]), 1e-9)
         return {"seconds": used, "busy": busy, "own": own, "cpus": cpus}
+
+
+class CpuSampler:
+    """A :class:`CpuMeter`'s snapshots, taken every ``every`` seconds while a block runs, so that
+    a window inside it (a page's first answer to its last, leaving out the sign-ins before)
+    can be measured afterwards."""
+
+    def __init__(self, meter: CpuMeter, every: float = 0.5):
+        self.meter, self.every = meter, every
+        self.snapshots: list[tuple[float, dict]] = []
+        self._done = threading.Event()
+
+    def __enter__(self) -> CpuSampler:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            self.snapshots.append((time.time(), self.meter._snapshot()))
+            if self._done.wait(self.every):
+                return
+
+    def window(self, start: float, end: float) -> tuple[float, dict[str, float]] | None:
+        """(seconds of wall time, CPU seconds of each part) from the first snapshot at or after
+        ``start`` to the last at or before ``end``; None with fewer than two in between."""
+        inside = [(at, snapshot) for at, snapshot in self.snapshots if start <= at <= end]
+        if len(inside) < 2:
+            return None
+        (first_at, first), (last_at, last) = inside[0], inside[-1]
+        return last_at - first_at, CpuMeter.used(first, last)

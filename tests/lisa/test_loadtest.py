@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 import pytest
 from django.core.management import call_command
@@ -104,7 +105,8 @@ def test_the_load_test_refuses_a_database_it_could_empty_by_mistake():
 
 
 ALONE_ROW = (
-    r"^{name} +([\d,]+) +([\d.]+) +(\d+) +([\d,]+) +([\d.]+)(?: +([\d.]+) \((met|not met)\))? *$"
+    r"^{name} +([\d,]+) +([\d.]+) +(\d+) +([\d,]+) +([\d.]+)(?: +([\d.]+) \((met|not met)\))?"
+    r" +([\d.]+) +([\d.]+) +([\d.]+) *$"
 )
 
 
@@ -131,6 +133,9 @@ def test_pages_alone_are_each_measured_against_the_health_check(tmp_path):
         assert float(row[2]) > 0, name
         assert row[4] == "0", name
         assert (row[6] is None) == (name == "health"), name
+        # The CPU a request while the page was asked for: the web servers' is part of all.
+        web, database, everything = float(row[8]), float(row[9]), float(row[10])
+        assert 0 < web <= everything and database <= everything, name
     assert re.search(ALONE_ROW.format(name="health"), text, re.M)[5] == "1.00"
     (folder,) = tmp_path.iterdir()
     assert "| child record |" in (folder / "report.md").read_text()
@@ -158,15 +163,48 @@ def test_a_page_alone_is_counted_from_its_first_answer_to_its_last():
     assert by_name["child record"].ratio == pytest.approx(0.3)
     assert by_name["home"].ratio == pytest.approx(0.5)
     text = report.alone_text(rows)
-    assert re.search(r"^child record .* 0\.30 +0\.3 \(met\)$", text, re.M)
-    assert re.search(r"^home .* 0\.50 +0\.4 \(met\)$", text, re.M)
+    assert re.search(r"^child record .* 0\.30 +0\.3 \(met\) *$", text, re.M)
+    assert re.search(r"^home .* 0\.50 +0\.4 \(met\) *$", text, re.M)
+
+
+def test_the_cpu_of_a_page_alone_is_shared_among_its_answers_in_the_window():
+    """4 s of the window at 10 answers a second: 40 answers; 0.2 s of the web servers' CPU is
+    5 ms each."""
+    page = {"pages": {"home": {"times": [4.0] * 101, "failures": 0, "answered": [0.0, 10.0]}}}
+    window = (4.0, {"web servers": 0.2, "task worker": 0.0, "database": 0.04, "machine": 0.4})
+    (row,) = report.alone_rows({"home": page}, {"home": window})
+    assert row.cpu == pytest.approx({"web": 5.0, "database": 1.0, "all": 10.0})
+    assert re.search(r"^home .* 5\.0 +1\.0 +10\.0$", report.alone_text([row]), re.M)
+    (unmeasured,) = report.alone_rows({"home": page}, {"home": None})
+    assert unmeasured.cpu is None
+
+
+def _snapshot(at: float) -> dict:
+    return {"machine": None, "web": {1: at * 0.5}, "worker": {}, "database": {"ended": at * 0.1}}
+
+
+def test_a_cpu_window_runs_from_the_first_snapshot_after_its_start_to_the_last_before_its_end():
+    from loadtest import servers
+
+    sampler = servers.CpuSampler(meter=None)
+    sampler.snapshots = [(float(at), _snapshot(at)) for at in range(5)]
+    wall, used = sampler.window(0.5, 3.5)  # the snapshots at 1, 2 and 3
+    assert wall == 2.0
+    assert used == pytest.approx({"web servers": 1.0, "task worker": 0.0, "database": 0.2})
+    assert sampler.window(3.5, 10.0) is None  # one snapshot only
+
+    class Meter:
+        def _snapshot(self):
+            return _snapshot(time.time())
+
+    with servers.CpuSampler(Meter(), every=0.01) as live:
+        time.sleep(0.1)
+    assert len(live.snapshots) >= 3
 
 
 def test_the_database_time_counts_the_backends_that_ended_during_the_run(settings):
     """A server keeps its connection for a minute and then opens another: the time of the
     backend that ended is still counted (a run once reported a quarter of the database's)."""
-    import time
-
     import psutil
     import psycopg
 

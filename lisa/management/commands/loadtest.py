@@ -266,10 +266,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Load test, pages alone: {setup}.")
         connections.close_all()
-        results = {}
+        results, cpu = {}, {}
         plan_path = folder / "plan.json"
         try:
             with self._servers(url, port, server_database, options, folder) as running:
+                meter = servers.CpuMeter(*running.values(), options["database"])
                 for page in report.ALONE:
                     people = []
                     if page in signed_in:
@@ -293,23 +294,27 @@ class Command(BaseCommand):
                             }
                         )
                     )
-                    self._locust(
-                        url,
-                        running,
-                        plan_path,
-                        folder / f"locust-{slug}.log",
-                        users=users,
-                        spawn_rate=users,
-                        seconds=seconds,
-                    )
+                    with servers.CpuSampler(meter) as sampler:
+                        self._locust(
+                            url,
+                            running,
+                            plan_path,
+                            folder / f"locust-{slug}.log",
+                            users=users,
+                            spawn_rate=users,
+                            seconds=seconds,
+                        )
                     if not results_path.exists():
                         raise CommandError(f"No results for {page}; see {folder}.")
                     results[page] = json.loads(results_path.read_text())
+                    answered = (results[page]["pages"].get(page) or {}).get("answered")
+                    if answered:
+                        cpu[page] = sampler.window(*answered)
                     if self.verbosity:
                         self.stdout.write(f"  {page}: done")
         finally:
             plan_path.unlink(missing_ok=True)
-        rows = report.alone_rows(results)
+        rows = report.alone_rows(results, cpu)
         lines = [f"Machine: {machine}.", f"Database: {contents}."]
         table = report.alone_markdown(rows)
         self.stdout.write("\n" + report.alone_text(rows) + "\n")
