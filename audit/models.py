@@ -88,6 +88,15 @@ class AuditEvent(models.Model):
                 name="audit_record_opened",
                 condition=models.Q(action="view", object_type="meetings.recordofdecisions"),
             ),
+            # "Which children's cards has this person opened lately?", asked on every card of a
+            # child they do not work with (children.actions.check_card_volume): their newest
+            # card views, from the index alone.
+            models.Index(
+                fields=["user", "-at"],
+                name="audit_card_views",
+                include=["child_id"],
+                condition=models.Q(action="view", detail__view="card"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -748,6 +748,7 @@ def _card_views_in_the_last_hour(user_id: int):
             .filter(practitioner_id=user_id)
             .values("child_id")
         )
+        # Newest first, from the index of card views (audit_card_views) alone.
         .order_by("-at")
         .values_list("child_id")
     )

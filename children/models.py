@@ -283,6 +283,21 @@ class InvolvementQuerySet(models.QuerySet):
             practitioner__agency_id=models.F("agency_id"),
         )
 
+    def children_worked_with(self, practitioner_id: int):
+        """``practitioner_id``'s active involvements with children whose records are in use
+        (neither merged into another nor archived), each with its child, by the child's name:
+        the lists of "children you work with"."""
+        return (
+            self.active()
+            .filter(
+                practitioner_id=practitioner_id,
+                child__merged_into__isnull=True,
+                child__archived_at__isnull=True,
+            )
+            .select_related("child")
+            .order_by("child__surname", "child__forenames", "pk")
+        )
+
 
 class Involvement(models.Model):
     """A practitioner's work with a child, for an agency."""

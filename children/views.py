@@ -55,12 +55,7 @@ SEARCH_LIMIT = 50
 
 def _children_of(user_id: int):
     """The children ``user_id`` works with, for the search page before a search."""
-    return (
-        Involvement.objects.active()
-        .filter(practitioner_id=user_id, child__merged_into__isnull=True)
-        .select_related("child")
-        .order_by("child__surname", "child__forenames")[:100]
-    )
+    return Involvement.objects.children_worked_with(user_id)[:100]
 
 
 @reading_page

@@ -14,14 +14,8 @@ HOME_LIMIT = 50
 
 
 def _my_children(user: User):
-    return (
-        Involvement.objects.active()
-        .filter(practitioner=user, child__merged_into__isnull=True, child__archived_at__isnull=True)
-        .select_related("child")
-        # What the list shows.
-        .only("role", "lead_professional", "child__forenames", "child__surname", "child__lisa_ref")
-        .order_by("child__surname", "child__forenames", "pk")[: HOME_LIMIT + 1]
-    )
+    shown = ("role", "lead_professional", "child__forenames", "child__surname", "child__lisa_ref")
+    return Involvement.objects.children_worked_with(user.pk).only(*shown)[: HOME_LIMIT + 1]
 
 
 def _my_open_concerns(user: User):

@@ -48,6 +48,10 @@ class ConcernOutcome(models.TextChoices):
     CHILD_PROTECTION = "child_protection", "Child protection referral"
 
 
+_LEVEL_LABELS = {int(value): str(label) for value, label in Level.choices}
+_OUTCOME_LABELS = {str(value): str(label) for value, label in ConcernOutcome.choices}
+
+
 OUTCOME_DESCRIPTIONS = {
     ConcernOutcome.RESOLVED_IN_AGENCY: "The concern was discussed with the parent/carer, a plan "
     "of action agreed and the plan worked: no further action is needed.",
@@ -194,6 +198,16 @@ class Concern(Versioned, models.Model):
     @property
     def level_colour(self) -> str:
         return LEVEL_TAG_COLOURS.get(self.level, "grey")
+
+    # Labels as get_level_display and get_outcome_display give them, for long lists: those
+    # build a dictionary of the choices at each call.
+    @property
+    def level_label(self) -> str:
+        return _LEVEL_LABELS.get(self.level, str(self.level))
+
+    @property
+    def outcome_label(self) -> str:
+        return _OUTCOME_LABELS.get(self.outcome, self.outcome)
 
     @property
     def is_open(self) -> bool:

@@ -279,3 +279,26 @@ def test_a_count_reaching_the_alert_stops_at_the_newest_views(daniel, monkeypatc
     assert actions.cards_opened_in_the_last_hour(daniel.pk, at_least=9) == -1
     assert actions.cards_opened_in_the_last_hour(daniel.pk) == -1
     assert asked == ["cards_opened", "cards_opened"]
+
+
+def test_the_newest_card_views_are_read_from_their_own_index(daniel, amara):
+    """The query each card of an unknown child asks matches the partial index of card views
+    (audit_card_views), so it reads that index alone however busy the audit trail is."""
+    from django.db import connection
+
+    from children import actions
+
+    child = make_child(forenames="Viewed")
+    _card_views(daniel, [child], times=200)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(user=who, action=action, child_id=child.pk, detail={"view": "record"})
+        for who in (daniel, amara)
+        for action in (Action.VIEW, Action.SEARCH, Action.UPDATE)
+        for _ in range(500)
+    )
+    sql, params = actions._newest_card_views(daniel.pk).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE audit_auditevent")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "using audit_card_views" in plan

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.html import escape
 
 from audit.models import Action, Alert, AlertKind, AuditEvent
-from concerns.models import Category, Concern, ConcernOutcome
+from concerns.models import Category, Concern, ConcernOutcome, Level
 from tests.concerns.conftest import form_data, involve, make_child, make_concern
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,25 @@ class TestHome:
         # The closed concern is not listed as open.
         closed = Concern.objects.get(child=child)
         assert f"/concerns/{closed.pk}/" not in body
+
+    def test_each_open_concern_shows_its_level_and_outcome(self, client_for, amara):
+        """Every level and every outcome an open concern can have, labelled as Django labels
+        them (``get_level_display``, ``get_outcome_display``)."""
+        outcomes = [o for o in ConcernOutcome if o != ConcernOutcome.RESOLVED_IN_AGENCY]
+        for n, level in enumerate(Level):
+            kid = make_child(forenames=f"Levelled{n}")
+            involve(amara, kid)
+            concern = make_concern(kid, amara, level=level, outcome=outcomes[n % len(outcomes)])
+            assert concern.level_label == concern.get_level_display()
+            assert concern.outcome_label == concern.get_outcome_display()
+        for outcome in ConcernOutcome:
+            assert Concern(outcome=outcome).outcome_label == outcome.label
+        body = client_for(amara).get("/").content.decode()
+        listed = body.split('data-testid="my-open-concerns"')[1].split("</ul>")[0]
+        for n, level in enumerate(Level):
+            row = listed.split(f"Levelled{n} ")[1].split("</li>")[0]
+            outcome = escape(outcomes[n % len(outcomes)].label)
+            assert f">{level.label}</strong> {outcome}" in row
 
     def test_nothing_yet(self, client_for, daniel):
         body = client_for(daniel).get("/").content.decode()
