@@ -97,7 +97,8 @@ def _machine_jiffies() -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     idle = values[3] + values[4]  # idle and waiting for I/O
-    return sum(values) - idle, sum(values)
+    steal = values[7]  # the time another virtual machine had the CPU: not this one's work
+    return sum(values) - idle - steal, sum(values)
 
 
 def _tree_seconds(pids: list[int]) -> dict[int, float]:
@@ -177,6 +178,14 @@ class CpuMeter:
                 max(0.0, seconds - before[part].get(pid, 0.0))
                 for pid, seconds in after[part].items()
             )
+        # A database process that ended in between has all its time in "ended", what it had
+        # used before the first snapshot too: that part was not used in between.
+        earlier = sum(
+            seconds
+            for pid, seconds in before["database"].items()
+            if pid != "ended" and pid not in after["database"]
+        )
+        used["database"] = max(0.0, used["database"] - earlier)
         if after["machine"] and before["machine"]:
             ticks = os.sysconf("SC_CLK_TCK")
             used["machine"] = (after["machine"][0] - before["machine"][0]) / ticks

@@ -245,6 +245,32 @@ def test_the_search_page_lists_the_children_you_work_with(client_for, amara, dan
     assert "Winifred" not in page
 
 
+def test_the_children_you_work_with_leave_out_archived_and_merged_records(client_for, amara):
+    """An archived record is out of the search (the central team's alone) and a merged one
+    lives on in the record it was merged into: neither is listed, even were an involvement
+    left open on it."""
+    from django.utils import timezone
+
+    from children.models import Child
+
+    kept, archived, merged = (
+        make_child(forenames=name, surname="Applethwaite")
+        for name in ("Winifred", "Archibald", "Mergatroyd")
+    )
+    for child in (kept, archived, merged):
+        involve(amara, child)
+    Child.objects.filter(pk=archived.pk).update(
+        archived_at=timezone.now(), archive_rule="aged 18 and over"
+    )
+    Child.objects.filter(pk=merged.pk).update(merged_into=kept, merged_at=timezone.now())
+    page = client_for(amara).get("/children/").content.decode()
+    listed = page.split('data-testid="my-children"')[1].split("</table>")[0]
+    assert "Winifred" in listed
+    assert "Archibald" not in listed and "Mergatroyd" not in listed
+    event = AuditEvent.objects.filter(action=Action.VIEW, user=amara).latest("id")
+    assert event.detail["shown"] == [kept.lisa_ref]
+
+
 # --- the terms stay on the server -----------------------------------------------------------
 
 

@@ -229,3 +229,17 @@ def test_the_database_time_counts_the_backends_that_ended_during_the_run(setting
     after = servers._database_seconds(name)
     assert backend not in after
     assert sum(max(0.0, after[key] - before.get(key, 0.0)) for key in after) >= 0.1
+
+
+def test_a_database_process_that_ended_counts_only_its_time_after_the_first_snapshot():
+    """A connection kept since before the window, closed within it: PostgreSQL's count of ended
+    processes then holds all its time, of which only what it used within the window counts."""
+    from loadtest import servers
+
+    def snapshot(database):
+        return {"machine": None, "web": {}, "worker": {}, "database": database}
+
+    before = snapshot({"ended": 10.0, 7: 3.0, 8: 1.0})
+    after = snapshot({"ended": 13.5, 8: 1.25})  # 7 ended, having used 3.5 s in all
+    used = servers.CpuMeter.used(before, after)
+    assert used["database"] == pytest.approx(0.5 + 0.25)
