@@ -69,18 +69,18 @@ class SessionStore(DatabaseSessionStore):
         return _with_person(await super().acreate_model_instance(data), data)
 
 
-_DEVICE_PREFIX = "otp_totp.totpdevice/"
-
-
 def _with_person(row, data):
     """The session's row, naming the person its data says is signed in (or no one) and the
-    authenticator it says they passed the second step with (or none)."""
+    authenticator it says they passed the second step with (or none): django-otp keeps it as
+    the device's ``persistent_id``, "<its model's label>/<its key>"."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     user_id = str(data.get(auth.SESSION_KEY, ""))
     row.user_id = int(user_id) if user_id.isdecimal() else None
     device = str(data.get(DEVICE_ID_SESSION_KEY, ""))
-    device_id = device.removeprefix(_DEVICE_PREFIX)
+    label, _, device_id = device.rpartition("/")
     row.otp_device_id = (
-        int(device_id) if device.startswith(_DEVICE_PREFIX) and device_id.isdecimal() else None
+        int(device_id) if label == TOTPDevice.model_label() and device_id.isdecimal() else None
     )
     return row
 
