@@ -175,6 +175,22 @@ def test_a_date_of_birth_missing_parts_marks_them_and_names_each_message(client_
     assert len(ids) == len(set(ids))  # no id twice
 
 
+def test_a_5000_character_search_is_refused_beside_the_box_keeping_what_was_typed(
+    client_for, amara
+):
+    typed = "Tobias " * 715
+    response = client_for(amara).post("/children/", {"q": typed, "postcode": "SE13 6LH"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    message = re.search(r'<p id="id_q-error1"[^>]*>.*?</span> ([^<]*)</p>', page).group(1)
+    assert message.startswith("Ensure this value has at most 120 characters")
+    box = re.search(r'<input [^>]*id="id_q"[^>]*>', page).group(0)
+    assert f'value="{typed}"' in box and 'aria-invalid="true"' in box
+    assert 'aria-describedby="id_q_hint id_q-error1"' in box
+    assert 'value="SE13 6LH"' in page
+    assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
+
+
 def test_people_without_child_roles_cannot_search(client_for, sam, alex):
     for who in (sam, alex):
         client = client_for(who)
