@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Action
 from audit.services import record
-from children import actions
+from children import actions, worked_with
 from children.access import access_for, audit_siblings, audit_view, child_for_user
 from children.forms import (
     AddInvolvementForm,
@@ -55,7 +55,8 @@ SEARCH_LIMIT = 50
 
 def _children_of(user_id: int):
     """The children ``user_id`` works with, for the search page before a search."""
-    return Involvement.objects.children_worked_with(user_id)[:100]
+    found = Involvement.objects.children_worked_with(user_id)
+    return found.values_list(*worked_with.COLUMNS)[:100]
 
 
 @reading_page
@@ -117,7 +118,7 @@ def search(request: HttpRequest) -> HttpResponse:
     mine = None
     if matches is None:
         # Its SQL is worked out once per process (lisa/compiled.py).
-        mine = compiled.rows("search_mine", _children_of, user_id=request.user.pk)
+        mine = worked_with.rows(compiled.rows("search_mine", _children_of, user_id=request.user.pk))
         if mine:
             record(
                 request,
@@ -125,7 +126,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 object_type="children.child",
                 detail={
                     "view": "children you work with",
-                    "shown": [i.child.lisa_ref for i in mine],
+                    "shown": [row["lisa_ref"] for row in mine],
                 },
             )
     return render(

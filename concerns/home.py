@@ -1,21 +1,27 @@
-"""The practitioner's home page sections: their children and their open concerns."""
+"""The practitioner's home page sections: their children and their open concerns.
+
+Both lists come as rows of what each line shows, a dict with its address worked out here, not
+as model objects (see children/worked_with.py for why).
+"""
 
 from __future__ import annotations
 
 from audit.models import Action
 from audit.services import record
+from children import worked_with
 from children.models import Involvement
-from concerns.models import Concern
+from concerns.models import LEVEL_LABELS, LEVEL_TAG_COLOURS, OUTCOME_LABELS, Concern
 from lisa import compiled
 from lisa.models import User
 from lisa.policy import child_visible_q
+from lisa.reversing import Addresses
 
 HOME_LIMIT = 50
 
 
 def _my_children(user: User):
-    shown = ("role", "lead_professional", "child__forenames", "child__surname", "child__lisa_ref")
-    return Involvement.objects.children_worked_with(user.pk).only(*shown)[: HOME_LIMIT + 1]
+    found = Involvement.objects.children_worked_with(user.pk)
+    return found.values_list(*worked_with.COLUMNS)[: HOME_LIMIT + 1]
 
 
 def _my_open_concerns(user: User):
@@ -23,11 +29,35 @@ def _my_open_concerns(user: User):
         Concern.objects.open()
         .filter(raised_by=user)
         .filter(child_visible_q(user))
-        .select_related("child")
+        .order_by("-date", "-pk")
         # What is shown: not what was seen (long text) nor the rest of the child's record.
-        .only("date", "level", "outcome", "child__forenames", "child__surname", "child__lisa_ref")
-        .order_by("-date", "-pk")[: HOME_LIMIT + 1]
+        .values_list(
+            "pk",
+            "date",
+            "level",
+            "outcome",
+            "child__forenames",
+            "child__surname",
+            "child__lisa_ref",
+        )[: HOME_LIMIT + 1]
     )
+
+
+def _concern_rows(found) -> list[dict]:
+    addresses = Addresses()
+    return [_concern_row(addresses, *row) for row in found]
+
+
+def _concern_row(addresses, pk, date, level, outcome, forenames, surname, lisa_ref) -> dict:
+    return {
+        "href": addresses.reverse("concerns:detail", args=[pk]),
+        "name": f"{forenames} {surname}",
+        "lisa_ref": lisa_ref,
+        "date": date,
+        "level_colour": LEVEL_TAG_COLOURS.get(level, "grey"),
+        "level_label": LEVEL_LABELS.get(level, str(level)),
+        "outcome_label": OUTCOME_LABELS.get(outcome, outcome),
+    }
 
 
 def home_sections(request, user: User) -> dict:
@@ -38,11 +68,11 @@ def home_sections(request, user: User) -> dict:
     if not user.is_practitioner:
         return {}
     # Each query's SQL is worked out once per process (lisa/compiled.py).
-    children = compiled.rows("home_children", _my_children, user=user)
-    concerns = compiled.rows("home_concerns", _my_open_concerns, user=user)
+    children = worked_with.rows(compiled.rows("home_children", _my_children, user=user))
+    concerns = _concern_rows(compiled.rows("home_concerns", _my_open_concerns, user=user))
     shown = sorted(
-        {inv.child.lisa_ref for inv in children[:HOME_LIMIT]}
-        | {concern.child.lisa_ref for concern in concerns[:HOME_LIMIT]}
+        {row["lisa_ref"] for row in children[:HOME_LIMIT]}
+        | {row["lisa_ref"] for row in concerns[:HOME_LIMIT]}
     )
     if shown:
         record(

@@ -48,8 +48,8 @@ class ConcernOutcome(models.TextChoices):
     CHILD_PROTECTION = "child_protection", "Child protection referral"
 
 
-_LEVEL_LABELS = {int(value): str(label) for value, label in Level.choices}
-_OUTCOME_LABELS = {str(value): str(label) for value, label in ConcernOutcome.choices}
+LEVEL_LABELS = {int(value): str(label) for value, label in Level.choices}
+OUTCOME_LABELS = {str(value): str(label) for value, label in ConcernOutcome.choices}
 
 
 OUTCOME_DESCRIPTIONS = {
@@ -203,11 +203,11 @@ class Concern(Versioned, models.Model):
     # build a dictionary of the choices at each call.
     @property
     def level_label(self) -> str:
-        return _LEVEL_LABELS.get(self.level, str(self.level))
+        return LEVEL_LABELS.get(self.level, str(self.level))
 
     @property
     def outcome_label(self) -> str:
-        return _OUTCOME_LABELS.get(self.outcome, self.outcome)
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
 
     @property
     def is_open(self) -> bool:

@@ -268,7 +268,12 @@ class Service(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        return self.status != ServiceStatus.DEFUNCT and self.last_reviewed_on < stale_cutoff()
+        return self.stale_by(stale_cutoff())
+
+    def stale_by(self, cutoff: dt.date) -> bool:
+        """Out of date if last reviewed before ``cutoff`` (:func:`stale_cutoff`), for a list
+        that works the cut-off out once."""
+        return self.status != ServiceStatus.DEFUNCT and self.last_reviewed_on < cutoff
 
     @property
     def is_public(self) -> bool:

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 
 from directory.areas import Postcode
 from directory.models import Category, OpeningSession, Service
+from lisa import compiled
 
 CONFIG = "english"
 
@@ -214,34 +215,110 @@ class _Total:
         return self.total
 
 
-def results_page(services: QuerySet[Service], criteria: Criteria, number, size: int) -> Page:
-    """One page of the services matching ``criteria``, with their organisations and the names
-    of their categories (``category_list``).
+# The search pages show this many services a page.
+PAGE_SIZE = 20
+
+
+def services_for(public: bool) -> QuerySet[Service]:
+    """The entries a search looks among: the public's, or the practitioners' (which also
+    shows those temporarily closed)."""
+    return Service.objects.public() if public else Service.objects.for_practitioners()
+
+
+def _page_number(number) -> int:
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
+def results_page(public: bool, criteria: Criteria, number) -> Page:
+    """One page of the services (the public's, or the practitioners') matching ``criteria``,
+    with their organisations and the names of their categories (``category_list``).
 
     A text search must rank every match before it can show the best twenty, so its total comes
     back with the page's rows (a window count) rather than from a second scan. Without text,
     the page is read in name order from an index and counted separately, which PostgreSQL
     plans better than a window over the whole table.
+
+    The first page of the searches people make most (words, a category, free only) is asked
+    through queries worked out once per process (:func:`_first_page`).
     """
-    found = apply(services, criteria).select_related("organisation").only(*LIST_FIELDS)
-    try:
-        number = max(1, int(number))
-    except (TypeError, ValueError):
-        number = 1
-    if criteria.q:
-        counted = found.annotate(total_found=Window(Count("pk")))
-        rows = list(counted[(number - 1) * size : number * size])
-        total = rows[0].total_found if rows else (found.count() if number > 1 else 0)
+    size = PAGE_SIZE
+    number = _page_number(number)
+    rows = None
+    if number == 1 and _kept_shape(criteria):
+        rows, total = _first_page(public, criteria)
     else:
-        total = found.count()
-        rows = None
+        found = _listed(services_for(public), criteria)
+        if criteria.q:
+            counted = found.annotate(total_found=Window(Count("pk")))
+            rows = list(counted[(number - 1) * size : number * size])
+            total = rows[0].total_found if rows else (found.count() if number > 1 else 0)
+        else:
+            total = found.count()
     last = max(1, math.ceil(total / size))
     if number > last:  # past the end: show the last page
         number, rows = last, None
     if rows is None:
-        rows = list(found[(number - 1) * size : number * size])
+        rows = list(_listed(services_for(public), criteria)[(number - 1) * size : number * size])
     _add_category_names(rows)
     return Page(rows, number, Paginator(_Total(total), size))
+
+
+def _listed(services: QuerySet[Service], criteria: Criteria) -> QuerySet[Service]:
+    return apply(services, criteria).select_related("organisation").only(*LIST_FIELDS)
+
+
+def _kept_shape(criteria: Criteria) -> bool:
+    """Whether the search is of the kind :func:`_first_page` asks through kept queries: words,
+    a category, free only, and nothing else. (An age or a day is compared with a small number,
+    and Django answers a comparison with one out of its range without asking, so the stand-ins
+    a query is built with could not stand for them.)"""
+    return criteria == Criteria(q=criteria.q, category=criteria.category, free=criteria.free)
+
+
+def _simple_criteria(q, category_id, free) -> Criteria:
+    category = None if category_id is None else Category(pk=category_id)
+    return Criteria(q=q or "", category=category, free=free)
+
+
+def _ranked(public, q, category_id, free):
+    found = _listed(services_for(public), _simple_criteria(q, category_id, free))
+    return found.annotate(total_found=Window(Count("pk")))[:PAGE_SIZE]
+
+
+def _in_name_order(public, category_id, free):
+    found = _listed(services_for(public), _simple_criteria(None, category_id, free))
+    return found[:PAGE_SIZE]
+
+
+def _matching(public, category_id, free):
+    return apply(services_for(public), _simple_criteria(None, category_id, free))
+
+
+def _first_page(public: bool, criteria: Criteria) -> tuple[list[Service], int]:
+    """The first page and the total, through queries kept once per process for each shape
+    (lisa/compiled.py)."""
+    values = {
+        "public": public,
+        "category_id": criteria.category.pk if criteria.category is not None else None,
+        "free": criteria.free,
+    }
+    if criteria.q:
+        rows = compiled.rows("directory_ranked", _ranked, q=criteria.q, **values)
+        return rows, rows[0].total_found if rows else 0
+    total = compiled.count("directory_matching", _matching, **values)
+    rows = compiled.rows("directory_in_name_order", _in_name_order, **values) if total else []
+    return rows, total
+
+
+def _category_names(service_ids):
+    return (
+        Service.categories.through.objects.filter(service_id__in=service_ids)
+        .order_by("category__name")
+        .values_list("service_id", "category__name")
+    )
 
 
 def _add_category_names(services: list[Service]) -> None:
@@ -249,11 +326,7 @@ def _add_category_names(services: list[Service]) -> None:
     page's services in one query (names only: no category objects are made)."""
     names: dict[int, list[str]] = {service.pk: [] for service in services}
     if names:
-        pairs = (
-            Service.categories.through.objects.filter(service_id__in=list(names))
-            .order_by("category__name")
-            .values_list("service_id", "category__name")
-        )
+        pairs = compiled.rows("directory_category_names", _category_names, service_ids=list(names))
         for service_id, name in pairs:
             names[service_id].append(name)
     for service in services:

@@ -1,9 +1,10 @@
 """Template tags every template has (``TEMPLATES`` ``builtins``): Django's ``{% url %}`` and
 ``|date``, answering the same but remembering what they worked out.
 
-``{% url %}`` asks :func:`lisa.reversing.reverse`. ``|date`` remembers the text of a date or
-date and time in a format, in the language in use, for the most recent few thousand: the same
-dates (today, a child's date of birth, a meeting's day) are written on page after page.
+``{% url %}`` asks :class:`lisa.reversing.Addresses`, one for each page. ``|date`` remembers
+the text of a date or date and time in a format, in the language in use, for the most recent
+few thousand: the same dates (today, a child's date of birth, a meeting's day) are written on
+page after page.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 
-from lisa.reversing import reverse
+from lisa.reversing import Addresses
 
 register = template.Library()
 
@@ -33,8 +34,14 @@ class _URLNode(defaulttags.URLNode):
         current_app = getattr(request, "current_app", None)
         if current_app is None:
             current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        # One page's addresses share what they are worked out under (lisa/reversing.py).
+        addresses = getattr(context, "lisa_addresses", None)
+        if addresses is None:
+            addresses = context.lisa_addresses = Addresses()
         try:
-            address = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
+            address = addresses.reverse(
+                view_name, args=args, kwargs=kwargs, current_app=current_app
+            )
         except NoReverseMatch:
             if self.asvar is None:
                 raise

@@ -261,6 +261,27 @@ def test_the_search_page_lists_the_children_you_work_with(client_for, amara, dan
     assert "Winifred" not in page
 
 
+def test_each_child_you_work_with_is_a_line_of_its_own(client_for, amara):
+    """Name linked to the record, reference, date of birth, role, lead and since: each line
+    carries its own child's values, in name order."""
+    first = make_child(forenames="Zebedee", surname="Aardvark", date_of_birth=dt.date(2019, 3, 4))
+    second = make_child(forenames="Yolanda", surname="Brackley", date_of_birth=dt.date(2015, 11, 2))
+    involve(amara, first, role="School nurse", lead_professional=True)
+    involve(amara, second, role="Health visitor")
+    page = client_for(amara).get("/children/").content.decode()
+    listed = page.split('data-testid="my-children"')[1].split("</table>")[0]
+    lines = listed.split('<tr class="govuk-table__row">')[2:]
+    assert len(lines) == 2
+    assert f'href="/children/{first.pk}/record/">Zebedee Aardvark</a>' in lines[0]
+    assert first.lisa_ref in lines[0] and "4 Mar 2019" in lines[0]
+    assert 'School nurse <strong class="govuk-tag govuk-tag--blue">Lead professional' in lines[0]
+    assert f'href="/children/{second.pk}/record/">Yolanda Brackley</a>' in lines[1]
+    assert second.lisa_ref in lines[1] and "2 Nov 2015" in lines[1]
+    assert "Health visitor</td>" in lines[1]
+    today = dt.date.today()
+    assert lines[1].count(f"{today.day} {today:%b %Y}") == 1  # since today
+
+
 def test_the_children_you_work_with_leave_out_archived_and_merged_records(client_for, amara):
     """An archived record is out of the search (the central team's alone) and a merged one
     lives on in the record it was merged into: neither is listed, even were an involvement

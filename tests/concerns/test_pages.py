@@ -69,6 +69,26 @@ class TestHome:
         closed = Concern.objects.get(child=child)
         assert f"/concerns/{closed.pk}/" not in body
 
+    def test_each_line_links_to_its_own_child_and_concern(self, client_for, amara):
+        first = make_child(forenames="Zebedee", surname="Aardvark")
+        second = make_child(forenames="Yolanda", surname="Brackley")
+        involve(amara, first, role="School nurse", lead_professional=True)
+        involve(amara, second, role="Health visitor")
+        concern = make_concern(second, amara, level=Level.COMPLEX)
+        body = client_for(amara).get("/").content.decode()
+        children = body.split('data-testid="my-children"')[1].split("</ul>")[0].split("<li>")[1:]
+        assert [line.split("</a>")[0].split(">")[-1] for line in children] == [
+            "Zebedee Aardvark",
+            "Yolanda Brackley",
+        ]
+        assert f'href="/children/{first.pk}/record/"' in children[0]
+        assert f"({first.lisa_ref}), School nurse <strong" in children[0]
+        assert f'href="/children/{second.pk}/record/"' in children[1]
+        assert f"({second.lisa_ref}), Health visitor</li>" in children[1]
+        concerns = body.split('data-testid="my-open-concerns"')[1].split("</ul>")[0]
+        assert f'href="/concerns/{concern.pk}/">Yolanda Brackley, seen' in concerns
+        assert "govuk-tag--orange" in concerns
+
     def test_each_open_concern_shows_its_level_and_outcome(self, client_for, amara):
         """Every level and every outcome an open concern can have, labelled as Django labels
         them (``get_level_display``, ``get_outcome_display``)."""

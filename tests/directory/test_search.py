@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import Action, AuditEvent
+from directory import search
 from directory.models import Category, Service
+from directory.search import Criteria
+from lisa import compiled
 
 from .conftest import make_service
 
@@ -300,6 +305,41 @@ class TestResultsAndFilters:
         clinic = page[page.index("Uncategorised Clinic") :].split("</li>")[0]
         assert "govuk-tag--blue" not in clinic
 
+    def test_each_result_shows_its_own_entry(self, client, client_for, amara, organisations):
+        """Its page (the public's or the practitioners'), organisation, the first 35 words of
+        its description, ages, charges, and whether it is closed or out of date: each line
+        its own entry's."""
+        long = make_service(
+            organisations["dfs"],
+            "Wordy Youth Project",
+            description=" ".join(f"word{n}" for n in range(50)),
+            minimum_age=11,
+            maximum_age=19,
+            is_free=False,
+            charges="£1 a session",
+            status="temporarily closed",
+            last_reviewed_on=dt.date.today() - dt.timedelta(days=200),
+        )
+        brief = make_service(organisations["nhs"], "Brief Baby Clinic", maximum_age=4)
+
+        def line(page, name):
+            return page[page.index(name) :].split("</li>")[0]
+
+        mine = client_for(amara).get(SEARCH).content.decode()
+        wordy, baby = line(mine, "Wordy Youth Project"), line(mine, "Brief Baby Clinic")
+        assert f'href="/directory/services/{long.pk}/"' in mine.split("Wordy Youth Project")[0]
+        assert "Deptford Family Support Network" in wordy
+        assert "word34 …</p>" in wordy and "word35" not in wordy
+        assert "Ages: 11 to 19" in wordy and "Charges apply" in wordy
+        assert 'govuk-tag--orange">Temporarily closed' in wordy
+        assert "Not reviewed for over 6 months" in wordy
+        assert escape(brief.organisation.name) in baby
+        assert "Ages: Up to 4" in baby and "Free" in baby
+        assert "govuk-tag--orange" not in baby and "Not reviewed" not in baby
+        public = client.get(PUBLIC).content.decode()
+        assert "Wordy Youth Project" not in public  # closed for now: practitioners only
+        assert f'href="/directory/public/services/{brief.pk}/"' in public
+
     def test_the_chosen_filter_is_marked_and_every_option_escaped(
         self, client, categories, services
     ):
@@ -325,3 +365,43 @@ class TestResultsAndFilters:
             page = client.get(PUBLIC, {"category": junk}).content.decode()
             assert "<script>" not in page
         assert views._options.cache_info().currsize == kept
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("public", [True, False])
+def test_a_first_page_through_kept_queries_is_the_page_as_built(
+    public, services, categories, organisations
+):
+    """The searches made most are asked through queries kept once per process: each gives
+    the services, their order, the total and the categories the query as built gives."""
+    for number in range(25):
+        make_service(
+            organisations["dfs"],
+            f"Parenting course {number:02}",
+            categories=[categories["parenting"], categories["food"]][: number % 2 + 1],
+            is_free=number % 3 == 0,
+            charges="" if number % 3 == 0 else "£2",
+        )
+    searches = [
+        Criteria(),
+        Criteria(q="parenting"),
+        Criteria(q="parenting", category=categories["food"], free=True),
+        Criteria(category=categories["parenting"]),
+        Criteria(free=True),
+        Criteria(q="nothing matches this"),
+    ]
+    compiled.forget()
+    for criteria in searches:
+        expected = list(search._listed(search.services_for(public), criteria)[: search.PAGE_SIZE])
+        search._add_category_names(expected)
+        total = search.apply(search.services_for(public), criteria).count()
+        for _ in range(compiled.TRIES + 1):  # sent whole, then prepared, then by name
+            page = search.results_page(public, criteria, "1")
+            assert [(s.pk, s.category_list) for s in page.object_list] == [
+                (s.pk, s.category_list) for s in expected
+            ], criteria
+            assert page.paginator.count == total, criteria
+    kept = {key[0]: value for key, value in compiled._compiled.items()}
+    assert {"directory_ranked", "directory_matching", "directory_in_name_order"} <= set(kept)
+    assert None not in kept.values()
+    assert compiled._tries == {}

@@ -604,9 +604,12 @@ def test_every_query_the_busiest_pages_make_is_kept_for_each_role(personas, chil
     would quietly be asked afresh on every page: these pages keep every query they compile."""
     involve(personas["amara"], child)
     client = client_for(personas[who])
-    for path in ("/", "/children/", f"/children/{child.pk}/", f"/children/{child.pk}/record/"):
+    pages = ["/", "/children/", f"/children/{child.pk}/", f"/children/{child.pk}/record/"]
+    pages += ["/directory/", "/directory/?q=parenting&free=on", "/directory/public/?q=parenting"]
+    for path in pages:
         assert client.get(path).status_code == 200, path
-    assert {"session", "child", "involvements", "unread"} <= {key[0] for key in compiled._compiled}
+    kept = {key[0] for key in compiled._compiled}
+    assert {"session", "child", "involvements", "unread", "directory_ranked"} <= kept
     assert [key[0] for key, value in compiled._compiled.items() if value is None] == []
     assert compiled._tries == {}  # nothing found unfit, even once
 

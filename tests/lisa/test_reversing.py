@@ -142,3 +142,19 @@ def test_the_repeated_hour_of_the_autumn_clock_change_is_written_apart():
     with timezone.override(london):
         assert template.render({"value": first}) == "2026-10-25T01:30:00+01:00"
         assert template.render({"value": second}) == "2026-10-25T01:30:00+00:00"
+
+
+def test_each_page_writes_its_addresses_under_the_prefix_of_its_own_request():
+    """The URL tag reads the prefix once a page, never keeping it from one page to the next."""
+    page = engines["django"].from_string("{% url 'children:record' 1 %} {% url 'home' %}")
+    set_script_prefix("/lisa/")
+    assert page.render({}) == "/lisa/children/1/record/ /lisa/"
+    set_script_prefix("/")
+    assert page.render({}) == "/children/1/record/ /"
+    # One kept from before the prefix changed is answered as Django answers now, and what it
+    # was answered is not remembered for the old prefix.
+    addresses = reversing.Addresses()
+    set_script_prefix("/elsewhere/")
+    assert addresses.reverse("children:record", args=[2]) == "/elsewhere/children/2/record/"
+    set_script_prefix("/")
+    assert reversing.reverse("children:record", args=[2]) == "/children/2/record/"
