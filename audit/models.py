@@ -33,6 +33,9 @@ class Action(models.TextChoices):
     DEACTIVATE = "deactivate", "Deactivated"
 
 
+ACTION_LABELS = {str(value): str(label) for value, label in Action.choices}
+
+
 class Outcome(models.TextChoices):
     ALLOWED = "allowed", "Allowed"
     DENIED = "denied", "Denied"
@@ -101,6 +104,12 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username or 'anonymous'} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """As ``get_action_display``, which builds a dictionary of the choices at each call:
+        lists of events label many."""
+        return ACTION_LABELS.get(self.action, self.action)
 
 
 class AlertKind(models.TextChoices):

@@ -215,3 +215,15 @@ def test_events_written_together_are_one_insert_and_one_alone_needs_no_transacti
     inserts = [query for query in together.captured_queries if query["sql"].startswith("INSERT")]
     assert len(inserts) == 1 and all(event.pk for event in events)
     assert AuditEvent.objects.filter(user=amara, action=Action.VIEW).count() == 4
+
+
+@pytest.mark.django_db
+def test_every_action_is_labelled_as_django_labels_it_on_the_home_page(client_for, amara):
+    for action in Action:
+        assert AuditEvent(action=action).action_label == action.label
+    AuditEvent.objects.create(user=amara, action=Action.BREAK_GLASS)
+    AuditEvent.objects.create(user=amara, action=Action.DENIED, outcome=Outcome.DENIED)
+    body = client_for(amara).get("/").content.decode()
+    activity = body.split("Your recent activity")[1].split("</ul>")[0]
+    assert ": Refused (refused)</li>" in activity
+    assert ": Broke glass</li>" in activity

@@ -609,7 +609,14 @@ def test_every_query_the_busiest_pages_make_is_kept_for_each_role(personas, chil
     for path in pages:
         assert client.get(path).status_code == 200, path
     kept = {key[0] for key in compiled._compiled}
-    assert {"session", "child", "involvements", "unread", "directory_ranked"} <= kept
+    assert {
+        "session",
+        "child",
+        "involvements",
+        "unread",
+        "directory_ranked",
+        "directory_categories",
+    } <= kept
     assert [key[0] for key, value in compiled._compiled.items() if value is None] == []
     assert compiled._tries == {}  # nothing found unfit, even once
 
