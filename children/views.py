@@ -243,11 +243,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     can = access_for(request, child)
     # The view and the siblings shown, in one INSERT, before the volume check counts it.
     audit_view(request, child, "card", siblings=can.siblings, siblings_on="index card")
-    user = request.user
-    # The check counts the cards of children the person does not work with: opening one they
-    # do work with cannot bring them nearer the line.
-    if not user.is_central_team and not can.is_involved:
-        actions.check_card_volume(request=request, by=user)
+    actions.check_card_volume(request=request, by=request.user, can=can)
     return render(
         request,
         "children/card.html",
