@@ -275,6 +275,8 @@ def _kept_shape(criteria: Criteria) -> bool:
     a category, free only, and nothing else. (An age or a day is compared with a small number,
     and Django answers a comparison with one out of its range without asking, so the stand-ins
     a query is built with could not stand for them.)"""
+    if criteria.category is not None and criteria.category.pk is None:
+        return False  # as built, Django refuses an unsaved category rather than ignore it
     return criteria == Criteria(q=criteria.q, category=criteria.category, free=criteria.free)
 
 

@@ -27,7 +27,8 @@ _PLAIN = (int, str)
 
 class _Moved(Exception):
     """The prefix or URL configuration an address was asked under is no longer the current one
-    (an :class:`Addresses` kept too long): what Django answers now is not kept under it."""
+    (an :class:`Addresses` kept past its request): what Django answers now is not remembered
+    under the old ones, so nothing remembered is ever wrong."""
 
 
 @lru_cache(maxsize=16384)
@@ -53,7 +54,8 @@ class Addresses:
     """:func:`reverse` for writing many addresses at once (a page, a list of children): the URL
     configuration and the prefix the site is served under are read when this is made, not for
     each address (reading them is most of what a remembered address costs). Make one for each
-    page or list: both are set afresh for each request."""
+    page or list and let it go with the request: both are set afresh for each request, and one
+    kept longer answers with what it read, for addresses already remembered."""
 
     __slots__ = ("prefix", "urlconf")
 

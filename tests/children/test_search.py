@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from audit.models import Action, AuditEvent
 from children import rules
@@ -278,7 +279,7 @@ def test_each_child_you_work_with_is_a_line_of_its_own(client_for, amara):
     assert f'href="/children/{second.pk}/record/">Yolanda Brackley</a>' in lines[1]
     assert second.lisa_ref in lines[1] and "2 Nov 2015" in lines[1]
     assert "Health visitor</td>" in lines[1]
-    today = dt.date.today()
+    today = timezone.localdate()
     assert lines[1].count(f"{today.day} {today:%b %Y}") == 1  # since today
 
 

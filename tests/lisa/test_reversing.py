@@ -151,8 +151,8 @@ def test_each_page_writes_its_addresses_under_the_prefix_of_its_own_request():
     assert page.render({}) == "/lisa/children/1/record/ /lisa/"
     set_script_prefix("/")
     assert page.render({}) == "/children/1/record/ /"
-    # One kept from before the prefix changed is answered as Django answers now, and what it
-    # was answered is not remembered for the old prefix.
+    # One kept from before the prefix changed never leaves an address remembered under the
+    # wrong prefix.
     addresses = reversing.Addresses()
     set_script_prefix("/elsewhere/")
     assert addresses.reverse("children:record", args=[2]) == "/elsewhere/children/2/record/"
