@@ -144,6 +144,16 @@ def _database_seconds(name: str) -> dict:
     return seconds
 
 
+def _jiffies_between(before: dict, after: dict) -> tuple[int, int] | None:
+    """The machine's busy jiffies and all its jiffies from one snapshot to another, if known."""
+    if not (after["machine"] and before["machine"]):
+        return None
+    return (
+        after["machine"][0] - before["machine"][0],
+        after["machine"][1] - before["machine"][1],
+    )
+
+
 class CpuMeter:
     """CPU used during the measured run: the machine's, and the seconds of the web servers,
     the task worker, the database and the load generator (locust, a child of this process)."""
@@ -186,9 +196,9 @@ class CpuMeter:
             if pid != "ended" and pid not in after["database"]
         )
         used["database"] = max(0.0, used["database"] - earlier)
-        if after["machine"] and before["machine"]:
-            ticks = os.sysconf("SC_CLK_TCK")
-            used["machine"] = (after["machine"][0] - before["machine"][0]) / ticks
+        machine = _jiffies_between(before, after)
+        if machine is not None:
+            used["machine"] = machine[0] / os.sysconf("SC_CLK_TCK")
         return used
 
     def stop(self) -> dict:
@@ -200,10 +210,8 @@ class CpuMeter:
         used["load generator"] = (client_after.ru_utime + client_after.ru_stime) - (
             client_before.ru_utime + client_before.ru_stime
         )
-        busy = None
-        if after["machine"] and before["machine"]:
-            all_jiffies = after["machine"][1] - before["machine"][1]
-            busy = (after["machine"][0] - before["machine"][0]) / max(all_jiffies, 1)
+        machine = _jiffies_between(before, after)
+        busy = None if machine is None else machine[0] / max(machine[1], 1)
         cpus = os.cpu_count() or 1
         # The share of the machine the load test's own processes took (the rest was other work).
         own = sum(used.values()) / max(cpus * (after["wall"] - before["wall"]), 1e-9)
