@@ -294,13 +294,8 @@ def test_a_count_reaching_the_alert_stops_at_the_newest_views(daniel, monkeypatc
     assert asked == ["cards_opened", "cards_opened"]
 
 
-def test_the_newest_card_views_are_read_from_their_own_index(daniel, amara):
-    """The query each card of an unknown child asks matches the partial index of card views
-    (audit_card_views), so it reads that index alone however busy the audit trail is."""
-    from django.db import connection
-
-    from children import actions
-
+def _a_busy_audit_trail(daniel, amara):
+    """200 card views of one child by daniel among 3,000 other events of the two of them."""
     child = make_child(forenames="Viewed")
     _card_views(daniel, [child], times=200)
     AuditEvent.objects.bulk_create(
@@ -309,9 +304,45 @@ def test_the_newest_card_views_are_read_from_their_own_index(daniel, amara):
         for action in (Action.VIEW, Action.SEARCH, Action.UPDATE)
         for _ in range(500)
     )
+
+
+def test_the_newest_card_views_are_read_from_their_own_index(daniel, amara):
+    """The query each card of an unknown child asks matches the partial index of card views
+    (audit_card_views), so it reads that index alone however busy the audit trail is."""
+    from django.db import connection
+
+    from children import actions
+
+    _a_busy_audit_trail(daniel, amara)
     sql, params = actions._newest_card_views(daniel.pk).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE audit_auditevent")
         cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "using audit_card_views" in plan
+
+
+def test_the_prepared_card_views_statement_reads_their_index_on_its_one_plan(daniel, amara):
+    """Kept and prepared (lisa/compiled.py), the statement carries its constants (a view, of a
+    card), so the plan PostgreSQL makes once for every reader still reads the index made for
+    them."""
+    from django.db import connection
+
+    from children import actions
+
+    _a_busy_audit_trail(daniel, amara)
+    for _ in range(3):  # sent whole, then prepared, then asked by name
+        assert actions.cards_opened_in_the_last_hour(daniel.pk, at_least=30) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE audit_auditevent")
+        cursor.execute(
+            "SELECT name, parameter_types::text[] FROM pg_prepared_statements "
+            "WHERE name LIKE 'lisa%%' AND statement LIKE '%%''\"card\"''::jsonb%%' "
+            "AND statement LIKE '%%LIMIT%%'"
+        )
+        ((name, types),) = cursor.fetchall()
+        values = {"bigint": str(daniel.pk), "timestamp with time zone": "now() - interval '1h'"}
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"EXPLAIN EXECUTE {name}({', '.join(values[kind] for kind in types)})")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "using audit_card_views" in plan
