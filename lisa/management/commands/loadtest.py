@@ -276,44 +276,63 @@ class Command(BaseCommand):
                     if page in signed_in:
                         first = signed_in.index(page) * users
                         people = plan["practitioners"][first : first + users]
-                    slug = "".join(c if c.isalnum() else "-" for c in page)
-                    results_path = folder / f"alone-{slug}.json"
-                    plan_path.touch(mode=0o600)
-                    plan_path.write_text(
-                        json.dumps(
-                            {
-                                **plan,
-                                "practitioners": people,
-                                "alone": page,
-                                "alone_users": users,
-                                "practitioner_count": 0,
-                                "public_count": 0,
-                                "think_seconds": 0.1,
-                                "health_per_second": HEALTH_PER_SECOND,
-                                "results": str(results_path.resolve()),
-                            }
-                        )
+                    results[page], window = self._one_page_alone(
+                        page,
+                        {**plan, "practitioners": people, "alone_users": users},
+                        plan_path,
+                        folder,
+                        url=url,
+                        running=running,
+                        meter=meter,
+                        seconds=seconds,
                     )
-                    with servers.CpuSampler(meter) as sampler:
-                        self._locust(
-                            url,
-                            running,
-                            plan_path,
-                            folder / f"locust-{slug}.log",
-                            users=users,
-                            spawn_rate=users,
-                            seconds=seconds,
-                        )
-                    if not results_path.exists():
-                        raise CommandError(f"No results for {page}; see {folder}.")
-                    results[page] = json.loads(results_path.read_text())
-                    answered = (results[page]["pages"].get(page) or {}).get("answered")
-                    if answered:
-                        cpu[page] = sampler.window(*answered)
+                    if window is not None:
+                        cpu[page] = window
                     if self.verbosity:
                         self.stdout.write(f"  {page}: done")
         finally:
             plan_path.unlink(missing_ok=True)
+        self._alone_report(results, cpu, folder, setup=setup, machine=machine, contents=contents)
+
+    def _one_page_alone(self, page, plan, plan_path, folder, *, url, running, meter, seconds):
+        """Ask for ``page`` alone for ``seconds``: its results, and the CPU used from its first
+        answer to its last (None if it had none)."""
+        slug = "".join(c if c.isalnum() else "-" for c in page)
+        results_path = folder / f"alone-{slug}.json"
+        plan_path.touch(mode=0o600)
+        plan_path.write_text(
+            json.dumps(
+                {
+                    **plan,
+                    "alone": page,
+                    "practitioner_count": 0,
+                    "public_count": 0,
+                    "think_seconds": 0.1,
+                    "health_per_second": HEALTH_PER_SECOND,
+                    "results": str(results_path.resolve()),
+                }
+            )
+        )
+        users = plan["alone_users"]
+        with servers.CpuSampler(meter) as sampler:
+            self._locust(
+                url,
+                running,
+                plan_path,
+                folder / f"locust-{slug}.log",
+                users=users,
+                spawn_rate=users,
+                seconds=seconds,
+            )
+        if not results_path.exists():
+            raise CommandError(f"No results for {page}; see {folder}.")
+        results = json.loads(results_path.read_text())
+        answered = (results["pages"].get(page) or {}).get("answered")
+        return results, sampler.window(*answered) if answered else None
+
+    def _alone_report(self, results, cpu, folder, *, setup, machine, contents) -> None:
+        """Write the pages-alone table (text, Markdown and report.md), and fail on any failed
+        answer, error, page with no answers or host other than loopback."""
         rows = report.alone_rows(results, cpu)
         lines = [f"Machine: {machine}.", f"Database: {contents}."]
         table = report.alone_markdown(rows)
