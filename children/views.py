@@ -48,6 +48,18 @@ from lisa.versioning import show_conflict
 CHILD_ROLES = tuple(sorted(CHILD_ROLE_SET))
 PRACTITIONERS = (Role.PRACTITIONER, Role.DESIGNATED_OFFICER)
 SEARCH_LIMIT = 50
+# What a search's results show of each child (templates/children/search.html).
+RESULT_COLUMNS = (
+    "forenames",
+    "surname",
+    "other_names",
+    "lisa_ref",
+    "status",
+    "shielded",
+    "date_of_birth",
+    "gender",
+    "school",
+)
 
 
 # --- finding a child --------------------------------------------------------------------------
@@ -91,8 +103,10 @@ def search(request: HttpRequest) -> HttpResponse:
             limit=SEARCH_LIMIT,
             user=request.user,
         )
-        # The engine reads only the columns it ranks on: fetch the index cards in one query.
-        cards = Child.objects.in_bulk([match.child.pk for match in matches])
+        # The engine reads only the columns it ranks on: fetch what the results show of each
+        # child in one query.
+        shown = Child.objects.only(*RESULT_COLUMNS)
+        cards = shown.in_bulk([match.child.pk for match in matches])
         for match in matches:
             match.child = cards.get(match.child.pk, match.child)
         if not terms["audited"]:

@@ -234,6 +234,38 @@ def test_search_queries_are_bounded(client_for, personas, who, django_assert_max
     assert again.content.decode().count("Fairweather</a>") >= 50
 
 
+def test_each_result_shows_its_own_child(client_for, amara):
+    """Name, other names, reference, date of birth, gender, school and a status that is not
+    "active": each line its own child's."""
+    moved = make_child(
+        forenames="Peregrine",
+        surname="Ashdown",
+        other_names="Perry Ashdown-Vale",
+        date_of_birth=dt.date(2014, 2, 9),
+        gender="male",
+        school="Hilly Fields Academy",
+        status="moved_out",
+    )
+    plain = make_child(forenames="Prudence", surname="Ashdown", date_of_birth=dt.date(2018, 7, 1))
+    client = client_for(amara)
+    posted = client.post("/children/", {"q": "Ashdown"})
+    page = client.get(posted["Location"]).content.decode()
+
+    def line(child):
+        return page.split(f'href="/children/{child.pk}/"')[1].split("</tr>")[0]
+
+    first = line(moved)
+    assert (
+        first.startswith(">Peregrine Ashdown</a>") and "Also known as Perry Ashdown-Vale" in first
+    )
+    assert moved.lisa_ref in first and "Moved out of area" in first
+    assert "9 Feb 2014" in first and "Male" in first and "Hilly Fields Academy" in first
+    second = line(plain)
+    assert second.startswith(">Prudence Ashdown</a>") and "Also known as" not in second
+    assert "1 Jul 2018" in second and "Female" in second and "Cedar Rise Primary" in second
+    assert "Moved out of area" not in second
+
+
 def test_a_merged_records_reference_leads_to_the_kept_record(client_for, amara):
     from django.utils import timezone
 
