@@ -21,7 +21,7 @@ from lisa.access import deny, role_required
 from lisa.forms import submit
 from lisa.models import Role
 from lisa.pdf import pdf_response, render_pdf
-from subject_access import actions, content
+from subject_access import actions, content, review
 from subject_access.deadlines import MONTHS_WHEN_EXTENDED, reply_due_by
 from subject_access.forms import (
     ExtendForm,
@@ -128,11 +128,15 @@ def child_requests(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The review form's second button: the answer as it would be released, not released.
+PREVIEW = "preview"
+
+
 @role_required(Role.CENTRAL_TEAM)
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Central team only: the request and its deadline; while it is open, the review of what
-    the answer would carry about other people and the release; once released, the downloads
-    and what was withheld, and why."""
+    the answer would carry about other people, a preview of the answer with what is ticked
+    withheld, and the release; once released, the downloads and what was withheld, and why."""
     sar = _request_for(request, pk)
     child = sar.child
     context: dict = {"sar": sar, "child": child}
@@ -140,23 +144,27 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         gathered = content.gather(sar, request.user)
         form = ReleaseForm(request.POST or None, flags=gathered.flags)
         form.initial["version"] = sar.version
-        saved = submit(
-            request,
-            form,
-            lambda data: actions.release(
-                request=request,
-                by=request.user,
-                sar=sar,
-                version=data.get("version") or sar.version,
-                withheld=data["withheld"],
-            ),
-            done=lambda released: (
-                f"The answer to {released.reference} has been released. Download it below."
-            ),
-            to=reverse("subject_access:detail", args=[sar.pk]),
-        )
-        if saved is not None:
-            return saved
+        if request.method == "POST" and PREVIEW in request.POST:
+            if form.is_valid():
+                return _preview(request, sar, gathered, form.cleaned_data["withheld"])
+        else:
+            saved = submit(
+                request,
+                form,
+                lambda data: actions.release(
+                    request=request,
+                    by=request.user,
+                    sar=sar,
+                    version=data.get("version") or sar.version,
+                    withheld=data["withheld"],
+                ),
+                done=lambda released: (
+                    f"The answer to {released.reference} has been released. Download it below."
+                ),
+                to=reverse("subject_access:detail", args=[sar.pk]),
+            )
+            if saved is not None:
+                return saved
         audit_siblings(request, child, gathered.siblings, "subject access request")
         context.update({"form": form, "gathered": gathered})
     elif sar.status == RequestStatus.RELEASED:
@@ -353,16 +361,38 @@ def _released(request: HttpRequest, pk: int) -> SubjectAccessRequest:
             object_id=sar.pk,
             child=sar.child.pk,
         )
-    # The brothers and sisters the answer shows (those not withheld) are seen with it.
+    _audit_siblings_shown(request, sar, sar.content, "subject access answer")
+    return sar
+
+
+def _audit_siblings_shown(request: HttpRequest, sar, document: dict, seen_on: str) -> None:
+    """The brothers and sisters an answer shows (those not withheld) are seen with it."""
     shown = [
         int(item["key"].removeprefix("sibling-"))
-        for item in sar.content.get("family", [])
+        for item in document.get("family", [])
         if "withheld" not in item
     ]
     if shown:
         siblings = Child.objects.filter(pk__in=shown).only("lisa_ref")
-        audit_siblings(request, sar.child, siblings, "subject access answer")
-    return sar
+        audit_siblings(request, sar.child, siblings, seen_on)
+
+
+def _preview(request: HttpRequest, sar, gathered, withheld: dict[str, str]) -> HttpResponse:
+    """The answer as releasing it now would make it, with ``withheld`` withheld, as a PDF
+    marked on every page as a draft that was not released. Nothing is kept with the request;
+    the preview is audited as a download of a draft, and as a view of each brother or sister
+    it shows."""
+    document = review.released(gathered, withheld)
+    record(
+        request,
+        Action.DOWNLOAD,
+        obj=sar,
+        child=sar.child,
+        detail={"format": "pdf", "draft": True, "withheld": sorted(withheld)},
+    )
+    _audit_siblings_shown(request, sar, document, "subject access draft")
+    pdf = render_pdf("subject_access/answer_pdf.html", {"doc": document, "draft": True}, request)
+    return pdf_response(pdf, "draft-" + _filename(sar, "pdf"))
 
 
 def _filename(sar: SubjectAccessRequest, extension: str) -> str:

@@ -1,9 +1,9 @@
-"""Subject access: the central team records a request from the child's record (the deadline is
-one calendar month on), sees it on the home page, reviews what the answer carries about other
+"""Subject access: the central team records a request from the child's record (the deadline is one
+calendar month on), sees it on the home page, reviews what the answer carries about other
 people — a tick without a reason is refused beside the item — withholds the father's contact
-details with a reason, releases the answer and downloads it as a PDF and as JSON: the JSON is
-valid against the schema, and neither holds what was withheld, which says "Withheld" and why in
-its place."""
+details with a reason, previews the answer as a draft PDF, releases the answer and downloads it
+as a PDF and as JSON: the JSON is valid against the schema, and neither holds what was
+withheld, which says "Withheld" and why in its place."""
 
 from __future__ import annotations
 
@@ -117,6 +117,16 @@ def test_record_review_release_and_download_an_answer(
     father = page.get_by_label(re.compile(r"^Contact details of Edmund Brackenbury \(father\)"))
     expect(father).to_be_checked()
     reason_for(page, father).fill(WHY)
+    # A preview first: the answer as it would go, marked as a draft; nothing is released.
+    with page.expect_download() as started:
+        page.get_by_role("button", name="Preview the answer as a PDF").click()
+    draft = started.value
+    assert draft.suggested_filename == f"draft-subject-access-{child.lisa_ref}-{sar.reference}.pdf"
+    text = " ".join(pdf_text(Path(draft.path()).read_bytes()).split())
+    assert "Draft for review: this answer has not been released" in text
+    assert f"Contact details withheld: {WHY}" in text and FATHER_PHONE not in text
+    assert SubjectAccessRequest.objects.get(pk=sar.pk).status == RequestStatus.OPEN
+    expect(page.get_by_label(re.compile(r"^Contact details of Edmund"))).to_be_checked()
     submit(page, page.get_by_role("button", name="Release the answer as PDF and JSON"))
 
     # 5. Released: what was withheld, and why, is kept with the request.
@@ -148,7 +158,9 @@ def test_record_review_release_and_download_an_answer(
     assert f"Contact details withheld: {WHY}" in text
     assert FATHER_PHONE not in text and "Peregrine Brackenbury" in text and REPLY in text
     downloads = AuditEvent.objects.filter(user=morgan, action=Action.DOWNLOAD, child_id=child.pk)
-    assert sorted(event.detail["format"] for event in downloads) == ["json", "pdf"]
+    assert sorted(
+        (event.detail["format"], event.detail.get("draft", False)) for event in downloads
+    ) == [("json", False), ("pdf", False), ("pdf", True)]
 
     # 7. Nothing is open on the home page any more.
     visit(page, "/")

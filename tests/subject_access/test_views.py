@@ -153,6 +153,58 @@ def test_the_review_lists_third_party_items_and_a_tick_needs_a_reason(scene, mor
     assert "Review before release" not in page
 
 
+def test_a_preview_is_the_answer_as_released_now_and_releases_nothing(scene, morgan, client_for):
+    client = client_for(morgan)
+    url = f"/subject-access/{scene.sar.pk}/"
+    assert 'name="preview"' in client.get(url).content.decode()
+    father = f"parent-{scene.father.pk}-contact"
+    sibling = f"sibling-{scene.sibling.pk}"
+    response = client.post(url, {"preview": "1", "withhold": [father],
+                                 f"reason_{father}": "The father's own details",
+                                 "version": scene.sar.version})  # fmt: skip
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('attachment; filename="draft-subject-access-')
+    assert response["Cache-Control"] == "no-store, private"
+    text = " ".join(pdf_text(response.content).split())
+    assert "Draft for review: this answer has not been released" in text
+    assert text.count("DRAFT FOR REVIEW – NOT RELEASED") >= 2  # on every page
+    assert "What LISA holds about Ottoline Brackenbury" in text
+    assert "withheld: The father's own details" in text and FATHER_PHONE not in text
+    # Nothing released, nothing kept.
+    sar = SubjectAccessRequest.objects.get(pk=scene.sar.pk)
+    assert sar.status == RequestStatus.OPEN and sar.content is None and sar.released_at is None
+    assert not WithheldItem.objects.exists()
+    (event,) = assert_audited(user=morgan, action=Action.DOWNLOAD, child=scene.child, draft=True)
+    assert event.detail["withheld"] == [father] and event.detail["format"] == "pdf"
+    # The brother went out with the draft: a view of his record.
+    assert_audited(user=morgan, action=Action.VIEW, child=scene.sibling,
+                   view="sibling on subject access draft")  # fmt: skip
+    # Withholding the brother leaves him out of the draft, and out of its audit.
+    before = AuditEvent.objects.filter(child_id=scene.sibling.pk).count()
+    response = client.post(url, {"preview": "1", "withhold": [father, sibling],
+                                 f"reason_{father}": "The father's own details",
+                                 f"reason_{sibling}": "Her brother's own information",
+                                 "version": scene.sar.version})  # fmt: skip
+    text = " ".join(pdf_text(response.content).split())
+    assert "withheld: Her brother's own information" in text
+    assert AuditEvent.objects.filter(child_id=scene.sibling.pk).count() == before
+
+
+def test_a_preview_with_a_tick_and_no_reason_is_refused_beside_it(scene, morgan, client_for):
+    client = client_for(morgan)
+    father = f"parent-{scene.father.pk}-contact"
+    sibling = f"sibling-{scene.sibling.pk}"
+    response = client.post(f"/subject-access/{scene.sar.pk}/", {
+        "preview": "1", "withhold": [father, sibling], f"reason_{father}": "",
+        f"reason_{sibling}": "Her brother's own information",
+        "version": scene.sar.version})  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "Say why this item is withheld" in page and f'href="#id_reason_{father}"' in page
+    assert "Her brother&#x27;s own information" in page
+    assert not AuditEvent.objects.filter(action=Action.DOWNLOAD).exists()
+
+
 def test_downloads_are_the_released_answer_and_are_audited(scene, morgan, client_for):
     father = f"parent-{scene.father.pk}-contact"
     sar = released(scene, morgan, {father: "The father's own details"})
