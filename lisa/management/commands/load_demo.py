@@ -68,6 +68,7 @@ class Command(BaseCommand):
             "consent.demo",
             "messaging.demo",
             "meetings.demo",
+            "subject_access.demo",
             "figures.demo",
         ):
             import_module(module).load(self.stdout)
