@@ -47,6 +47,9 @@ def test_anonymous_people_are_sent_to_sign_in(client, morgan):
     for url in [*urls(sar), f"/subject-access/{sar.pk}/answer.pdf"]:
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+    preview = client.post(f"/subject-access/{sar.pk}/", {"preview": "1"})
+    assert preview.status_code == 302 and preview["Location"].startswith("/sign-in/")
+    assert not AuditEvent.objects.filter(action=Action.DOWNLOAD).exists()
 
 
 @pytest.mark.parametrize("who", ["amara", "priya", "daniel", "helen", "sam", "alex"])
@@ -60,9 +63,12 @@ def test_everyone_but_the_central_team_is_refused(personas, client_for, who, mor
     for url in [*urls(sar), f"/subject-access/{sar.pk}/answer.json"]:
         assert client.get(url).status_code == 403, url
     assert client.post(f"/subject-access/{sar.pk}/", {}).status_code == 403
+    preview = client.post(f"/subject-access/{sar.pk}/", {"preview": "1"})
+    assert preview.status_code == 403 and preview["Content-Type"].startswith("text/html")
     assert SubjectAccessRequest.objects.get(pk=sar.pk).status == RequestStatus.OPEN
+    assert not AuditEvent.objects.filter(action=Action.DOWNLOAD).exists()
     refused = AuditEvent.objects.filter(user=personas[who], action=Action.DENIED)
-    assert refused.count() == 6
+    assert refused.count() == 7
 
 
 def test_the_central_team_records_a_request_from_the_childs_record(scene, morgan, client_for):
