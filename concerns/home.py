@@ -10,7 +10,7 @@ from audit.models import Action
 from audit.services import record
 from children import worked_with
 from children.models import Involvement
-from concerns.models import LEVEL_LABELS, LEVEL_TAG_COLOURS, OUTCOME_LABELS, Concern
+from concerns.models import Concern, level_colour, level_label, outcome_label
 from lisa import compiled
 from lisa.models import User
 from lisa.policy import child_visible_q
@@ -54,9 +54,9 @@ def _concern_row(addresses, pk, date, level, outcome, forenames, surname, lisa_r
         "name": f"{forenames} {surname}",
         "lisa_ref": lisa_ref,
         "date": date,
-        "level_colour": LEVEL_TAG_COLOURS.get(level, "grey"),
-        "level_label": LEVEL_LABELS.get(level, str(level)),
-        "outcome_label": OUTCOME_LABELS.get(outcome, outcome),
+        "level_colour": level_colour(level),
+        "level_label": level_label(level),
+        "outcome_label": outcome_label(outcome),
     }
 
 

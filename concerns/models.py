@@ -48,8 +48,22 @@ class ConcernOutcome(models.TextChoices):
     CHILD_PROTECTION = "child_protection", "Child protection referral"
 
 
-LEVEL_LABELS = {int(value): str(label) for value, label in Level.choices}
-OUTCOME_LABELS = {str(value): str(label) for value, label in ConcernOutcome.choices}
+_LEVEL_LABELS = {int(value): str(label) for value, label in Level.choices}
+_OUTCOME_LABELS = {str(value): str(label) for value, label in ConcernOutcome.choices}
+
+
+# As get_level_display and get_outcome_display label a concern, and its level's tag colour, for
+# lists written from rows: those methods build a dictionary of the choices at each call.
+def level_label(level: int) -> str:
+    return _LEVEL_LABELS.get(level, str(level))
+
+
+def outcome_label(outcome: str) -> str:
+    return _OUTCOME_LABELS.get(outcome, outcome)
+
+
+def level_colour(level: int) -> str:
+    return LEVEL_TAG_COLOURS.get(level, "grey")
 
 
 OUTCOME_DESCRIPTIONS = {
@@ -197,17 +211,7 @@ class Concern(Versioned, models.Model):
 
     @property
     def level_colour(self) -> str:
-        return LEVEL_TAG_COLOURS.get(self.level, "grey")
-
-    # Labels as get_level_display and get_outcome_display give them, for long lists: those
-    # build a dictionary of the choices at each call.
-    @property
-    def level_label(self) -> str:
-        return LEVEL_LABELS.get(self.level, str(self.level))
-
-    @property
-    def outcome_label(self) -> str:
-        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+        return level_colour(self.level)
 
     @property
     def is_open(self) -> bool:

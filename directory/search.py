@@ -252,8 +252,7 @@ def results_page(public: bool, criteria: Criteria, number) -> Page:
     else:
         found = _listed(services_for(public), criteria)
         if criteria.q:
-            counted = found.annotate(total_found=Window(Count("pk")))
-            rows = list(counted[(number - 1) * size : number * size])
+            rows = list(_with_total(found)[(number - 1) * size : number * size])
             total = rows[0].total_found if rows else (found.count() if number > 1 else 0)
         else:
             total = found.count()
@@ -268,6 +267,11 @@ def results_page(public: bool, criteria: Criteria, number) -> Page:
 
 def _listed(services: QuerySet[Service], criteria: Criteria) -> QuerySet[Service]:
     return apply(services, criteria).select_related("organisation").only(*LIST_FIELDS)
+
+
+def _with_total(found: QuerySet[Service]) -> QuerySet[Service]:
+    """Each row with the number of rows found (``total_found``), counted with the ranking."""
+    return found.annotate(total_found=Window(Count("pk")))
 
 
 def _kept_shape(criteria: Criteria) -> bool:
@@ -287,7 +291,7 @@ def _simple_criteria(q, category_id, free) -> Criteria:
 
 def _ranked(public, q, category_id, free):
     found = _listed(services_for(public), _simple_criteria(q, category_id, free))
-    return found.annotate(total_found=Window(Count("pk")))[:PAGE_SIZE]
+    return _with_total(found)[:PAGE_SIZE]
 
 
 def _in_name_order(public, category_id, free):

@@ -391,8 +391,9 @@ def _preview(request: HttpRequest, sar, gathered, withheld: dict[str, str]) -> H
         detail={"format": "pdf", "draft": True, "withheld": sorted(withheld)},
     )
     _audit_siblings_shown(request, sar, document, "subject access draft")
-    pdf = render_pdf("subject_access/answer_pdf.html", {"doc": document, "draft": True}, request)
-    return pdf_response(pdf, "draft-" + _filename(sar, "pdf"))
+    return pdf_response(
+        render_answer(document, request, draft=True), "draft-" + _filename(sar, "pdf")
+    )
 
 
 def _filename(sar: SubjectAccessRequest, extension: str) -> str:
@@ -413,9 +414,13 @@ def answer_json(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def render_answer(document: dict, request: HttpRequest | None = None) -> bytes:
-    """An answer (a document of subject_access/schemas/subject-access-1.json) as an A4 PDF."""
-    return render_pdf("subject_access/answer_pdf.html", {"doc": document}, request=request)
+def render_answer(
+    document: dict, request: HttpRequest | None = None, *, draft: bool = False
+) -> bytes:
+    """An answer (a document of subject_access/schemas/subject-access-1.json) as an A4 PDF;
+    a ``draft`` is marked on every page as not released."""
+    context = {"doc": document, "draft": draft}
+    return render_pdf("subject_access/answer_pdf.html", context, request=request)
 
 
 @role_required(Role.CENTRAL_TEAM)

@@ -6,7 +6,14 @@ import pytest
 from django.utils.html import escape
 
 from audit.models import Action, Alert, AlertKind, AuditEvent
-from concerns.models import Category, Concern, ConcernOutcome, Level
+from concerns.models import (
+    Category,
+    Concern,
+    ConcernOutcome,
+    Level,
+    level_label,
+    outcome_label,
+)
 from tests.concerns.conftest import form_data, involve, make_child, make_concern
 
 pytestmark = pytest.mark.django_db
@@ -97,10 +104,10 @@ class TestHome:
             kid = make_child(forenames=f"Levelled{n}")
             involve(amara, kid)
             concern = make_concern(kid, amara, level=level, outcome=outcomes[n % len(outcomes)])
-            assert concern.level_label == concern.get_level_display()
-            assert concern.outcome_label == concern.get_outcome_display()
+            assert level_label(concern.level) == concern.get_level_display()
+            assert outcome_label(concern.outcome) == concern.get_outcome_display()
         for outcome in ConcernOutcome:
-            assert Concern(outcome=outcome).outcome_label == outcome.label
+            assert outcome_label(outcome) == Concern(outcome=outcome).get_outcome_display()
         body = client_for(amara).get("/").content.decode()
         listed = body.split('data-testid="my-open-concerns"')[1].split("</ul>")[0]
         for n, level in enumerate(Level):
